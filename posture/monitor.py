@@ -1,0 +1,354 @@
+"""Posture judgement: one small state machine per posture problem, and the alerts they raise.
+
+Each problem (an alert kind) watches one metric against a rule::
+
+    GOOD --beyond the limit--> DEVIATING --sustained for alert_after_s--> ALERT
+      ^                            |                                       |
+      +--- back inside the release point for release_s and release_readings ---+
+
+* Glance filter: a deviation that ends within ``glance_s`` never counts; its time is good time.
+* Hysteresis: a deviation ends only once the metric is back well inside the limit (the release
+  point lies ``release_fraction`` of the way from the upright reference to the limit) for a while.
+* Cooldown: after an alert ends, the same alert is not raised again for ``cooldown_min``.
+* Unknown: a metric that cannot be measured (person away, landmark hidden) for longer than
+  ``unknown_grace_s`` ends the deviation without an alert; it never counts as bad posture.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Mapping, Sequence
+
+from .config import ALERT_KINDS, AlertSettings, RulesSettings
+from .metrics import Metrics
+
+
+class State(str, Enum):
+    """Where one posture problem stands."""
+
+    GOOD = "good"
+    DEVIATING = "deviating"  # beyond the limit, not yet long enough for an alert
+    ALERT = "alert"
+    UNKNOWN = "unknown"
+
+
+# Which metric each alert kind watches and which way is worse: +1 higher, -1 lower, 0 either side.
+KIND_METRIC: dict[str, tuple[str, int]] = {
+    "forward_head": ("cva_deg", -1),
+    "rounded_shoulders": ("shoulder_angle_deg", +1),
+    "phone_posture": ("neck_flexion_deg", +1),
+    "slump": ("trunk_inclination_deg", +1),
+    "lean": ("lateral_lean_deg", 0),
+    "head_tilt": ("head_tilt_deg", 0),
+}
+
+# A sideways lean also rolls the head: while the lean is deviating, a head tilt is not reported.
+SUPPRESSED_BY: dict[str, tuple[str, ...]] = {"head_tilt": ("lean",)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Where one posture problem starts and where it is left again.
+
+    Args:
+        kind: the alert kind.
+        metric: the metric key it watches.
+        direction: +1 when higher values are worse, -1 when lower, 0 when both sides are.
+        limit: the value where a deviation starts.
+        neutral: the upright reference value.
+        release_fraction: the deviation ends back inside this fraction of (limit - neutral).
+    """
+
+    kind: str
+    metric: str
+    direction: int
+    limit: float
+    neutral: float
+    release_fraction: float = 0.6
+
+    def __post_init__(self) -> None:
+        span = self.limit - self.neutral
+        if self.direction not in (-1, 0, 1):
+            raise ValueError(f"{self.kind}: direction must be -1, 0 or 1, got {self.direction}")
+        if span == 0 or (self.direction != 0 and span * self.direction < 0) or (self.direction == 0 and span < 0):
+            worse = {1: "above", -1: "below", 0: "above"}[self.direction]
+            raise ValueError(f"{self.kind}: limit {self.limit} must lie {worse} neutral {self.neutral}")
+        if not 0.0 <= self.release_fraction <= 1.0:
+            raise ValueError(f"{self.kind}: release_fraction must be 0 to 1, got {self.release_fraction}")
+
+    def badness(self, value: float) -> float:
+        """How far the value lies from upright towards (and past) the limit, as a share of the span."""
+        span = abs(self.limit - self.neutral)
+        if self.direction == 0:
+            return abs(value - self.neutral) / span
+        return (value - self.neutral) * self.direction / span
+
+    def beyond(self, value: float) -> bool:
+        """The value is past the limit."""
+        return self.badness(value) > 1.0
+
+    def released(self, value: float) -> bool:
+        """The value is back inside the release point."""
+        return self.badness(value) < self.release_fraction
+
+    def worse(self, a: float, b: float) -> float:
+        """The worse of two values."""
+        return a if self.badness(a) >= self.badness(b) else b
+
+
+@dataclass(frozen=True)
+class Event:
+    """An alert being raised (``type`` "alert") or ending ("alert_end").
+
+    Attributes:
+        type: "alert" or "alert_end".
+        kind: the alert kind.
+        t: when the event happened (seconds).
+        start: when the deviation began.
+        peak: the worst value of the metric during the deviation.
+        metric: the metric key.
+        end: when the alert ended (alert_end only).
+        reason: why an alert ended: "recovered", "unknown" (metric or person gone) or "finished".
+    """
+
+    type: str
+    kind: str
+    t: float
+    start: float
+    peak: float
+    metric: str
+    end: float | None = None
+    reason: str = ""
+
+    def as_record(self) -> dict[str, object]:
+        """The event as a JSON-ready dict."""
+        rec: dict[str, object] = {"type": self.type, "t": round(self.t, 3), "kind": self.kind,
+                                  "metric": self.metric, "start": round(self.start, 3),
+                                  "peak": round(self.peak, 2)}
+        if self.type == "alert":
+            rec["sustained_s"] = round(self.t - self.start, 2)
+        if self.end is not None:
+            rec["end"] = round(self.end, 3)
+            rec["duration_s"] = round(self.end - self.start, 2)
+        if self.reason:
+            rec["reason"] = self.reason
+        return rec
+
+
+@dataclass
+class Durations:
+    """Seconds one posture problem spent in each state (glances count as good)."""
+
+    good: float = 0.0
+    deviating: float = 0.0
+    alert: float = 0.0
+    unknown: float = 0.0
+    glances: int = 0
+    alerts: int = 0
+
+    @property
+    def known(self) -> float:
+        """Seconds the problem could be judged."""
+        return self.good + self.deviating + self.alert
+
+    @property
+    def good_share(self) -> float | None:
+        """Share of the judged time in good posture, None if never judged."""
+        return self.good / self.known if self.known > 0 else None
+
+
+@dataclass
+class _Tracker:
+    """The state machine of one posture problem."""
+
+    kind: str
+    timing: AlertSettings
+    state: State = State.UNKNOWN
+    dev_start: float = 0.0
+    peak: float = 0.0
+    release_since: float | None = None
+    release_count: int = 0
+    unknown_since: float | None = None
+    cooldown_until: float = -math.inf
+    pending: float = 0.0  # deviating seconds not yet past the glance filter
+    durations: Durations = field(default_factory=Durations)
+
+    def account(self, dt: float) -> None:
+        """Attribute ``dt`` seconds to the current state."""
+        d = self.durations
+        if self.state is State.GOOD:
+            d.good += dt
+        elif self.state is State.DEVIATING:
+            self.pending += dt
+        elif self.state is State.ALERT:
+            d.alert += dt
+        else:
+            d.unknown += dt
+
+    def update(self, value: float | None, rule: Rule | None, t: float, suppressed: bool) -> Event | None:
+        """Advance with one reading; returns an event when an alert starts or ends."""
+        timing = self.timing
+        if value is None or rule is None:
+            if self.unknown_since is None:
+                self.unknown_since = t
+            if self.state is not State.UNKNOWN and t - self.unknown_since >= timing.unknown_grace_s:
+                return self._leave(t, State.UNKNOWN, "unknown")
+            return None
+        self.unknown_since = None
+        beyond = rule.beyond(value) and not suppressed
+        released = suppressed or rule.released(value)
+
+        if self.state in (State.GOOD, State.UNKNOWN):
+            if beyond:
+                self.state, self.dev_start, self.peak = State.DEVIATING, t, value
+                self.release_since, self.release_count, self.pending = None, 0, 0.0
+            else:
+                self.state = State.GOOD
+            return None
+
+        # DEVIATING or ALERT
+        if not suppressed:
+            self.peak = rule.worse(self.peak, value)
+        if released:
+            if self.release_since is None:
+                self.release_since, self.release_count = t, 0
+            self.release_count += 1
+            if t - self.release_since >= timing.release_s and self.release_count >= timing.release_readings:
+                return self._leave(t, State.GOOD, "recovered")
+            return None
+        self.release_since, self.release_count = None, 0
+        sustained = t - self.dev_start
+        if self.state is State.DEVIATING and sustained >= timing.glance_s and self.pending:
+            self.durations.deviating += self.pending
+            self.pending = 0.0
+        if (self.state is State.DEVIATING and sustained >= timing.alert_after_s
+                and t >= self.cooldown_until and beyond):
+            self.state = State.ALERT
+            self.durations.alerts += 1
+            return Event("alert", self.kind, t, self.dev_start, self.peak, KIND_METRIC[self.kind][0])
+        return None
+
+    def _leave(self, t: float, new_state: State, reason: str) -> Event | None:
+        """End a deviation (or an alert) and move to ``new_state``."""
+        event = None
+        if self.state is State.DEVIATING:
+            if t - self.dev_start < self.timing.glance_s:
+                self.durations.good += self.pending  # a glance: its time was good time
+                self.durations.glances += 1
+            else:
+                self.durations.deviating += self.pending
+        elif self.state is State.ALERT:
+            self.cooldown_until = t + self.timing.cooldown_min * 60.0
+            event = Event("alert_end", self.kind, t, self.dev_start, self.peak, KIND_METRIC[self.kind][0],
+                          end=t, reason=reason)
+        self.pending = 0.0
+        self.state = new_state
+        self.release_since, self.release_count = None, 0
+        return event
+
+
+def rules_from_settings(rules: RulesSettings, release_fraction: float) -> dict[str, list[Rule]]:
+    """The enabled rules for each view, built from the settings."""
+    out: dict[str, list[Rule]] = {"front": [], "side": []}
+    for kind in ALERT_KINDS:
+        rs = rules.get(kind)
+        if not rs.enabled:
+            continue
+        metric, direction = KIND_METRIC[kind]
+        out["side"].append(Rule(kind, metric, direction, rs.limit, rs.neutral, release_fraction))
+        out["front"].append(Rule(kind, metric, direction, rs.front_limit, rs.front_neutral, release_fraction))
+    return out
+
+
+class Monitor:
+    """Judges a stream of metrics and raises alerts when a bad posture persists.
+
+    Call :meth:`update` for every analysed frame, with None when nobody is in view, and
+    :meth:`finish` at the end.
+
+    Args:
+        rules: the rules to apply in each view ("front", "side").
+        timing: the alert timing.
+        max_step_s: a longer pause between readings (camera lost, paused) is not counted as
+            observed time.
+    """
+
+    def __init__(self, rules: Mapping[str, Sequence[Rule]], timing: AlertSettings, *, max_step_s: float = 2.0) -> None:
+        self.rules = {view: {r.kind: r for r in rs} for view, rs in rules.items()}
+        self.kinds = [k for k in ALERT_KINDS if any(k in rs for rs in self.rules.values())]
+        self.timing = timing
+        self.max_step_s = max_step_s
+        self._trackers = {k: _Tracker(k, timing) for k in self.kinds}
+        self._last_t: float | None = None
+        self.observed_s = 0.0
+        self.present_s = 0.0
+        self.present = False
+
+    @property
+    def states(self) -> dict[str, State]:
+        """Current state of each watched alert kind."""
+        return {k: tr.state for k, tr in self._trackers.items()}
+
+    def durations(self) -> dict[str, Durations]:
+        """Time per state for each alert kind so far."""
+        return {k: tr.durations for k, tr in self._trackers.items()}
+
+    def update(self, metrics: Metrics | None, t: float) -> list[Event]:
+        """Advance all state machines with one frame's metrics (None: nobody in view)."""
+        if self._last_t is not None:
+            dt = t - self._last_t
+            if 0 < dt <= self.max_step_s:
+                self.observed_s += dt
+                if self.present:
+                    self.present_s += dt
+                for tr in self._trackers.values():
+                    tr.account(dt)
+        self._last_t = t
+        self.present = metrics is not None
+        view_rules = self.rules.get(metrics.view, {}) if metrics is not None else {}
+        events: list[Event] = []
+        for kind in self.kinds:
+            rule = view_rules.get(kind)
+            value = getattr(metrics, rule.metric) if (metrics is not None and rule is not None) else None
+            suppressed = any(self._trackers[o].state in (State.DEVIATING, State.ALERT)
+                             for o in SUPPRESSED_BY.get(kind, ()) if o in self._trackers)
+            event = self._trackers[kind].update(value, rule, t, suppressed)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def gap(self, t: float) -> None:
+        """A stretch without frames (camera lost): it is not observed time and not bad posture."""
+        self._last_t = None
+
+    def finish(self, t: float) -> list[Event]:
+        """End of monitoring: close open alerts (reason "finished") and settle the glance filter."""
+        events = []
+        for tr in self._trackers.values():
+            if tr.state in (State.DEVIATING, State.ALERT):
+                event = tr._leave(t, State.UNKNOWN, "finished")
+                if event is not None:
+                    events.append(event)
+        return events
+
+
+def judge_still(metrics: Metrics | None, rules: Mapping[str, Sequence[Rule]]) -> dict[str, State]:
+    """Judge one photo on its own (no persistence): beyond the limit = deviating."""
+    kinds = [k for k in ALERT_KINDS if any(r.kind == k for rs in rules.values() for r in rs)]
+    if metrics is None:
+        return {k: State.UNKNOWN for k in kinds}
+    view_rules = {r.kind: r for r in rules.get(metrics.view, ())}
+    out: dict[str, State] = {}
+    for kind in kinds:
+        rule = view_rules.get(kind)
+        value = getattr(metrics, rule.metric) if rule is not None else None
+        if value is None or rule is None:
+            out[kind] = State.UNKNOWN
+        else:
+            out[kind] = State.DEVIATING if rule.beyond(value) else State.GOOD
+    for kind, others in SUPPRESSED_BY.items():
+        if out.get(kind) is State.DEVIATING and any(out.get(o) is State.DEVIATING for o in others):
+            out[kind] = State.GOOD
+    return out

@@ -1,0 +1,135 @@
+"""Pose estimation: MediaPipe Tasks PoseLandmarker behind a small adapter.
+
+This is the only module that imports MediaPipe. It turns a BGR frame into :class:`Landmarks`
+(or None when nobody is in the frame).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ._quiet import native_stderr_silenced
+from .errors import ModelError
+from .landmarks import N_LANDMARKS, Landmarks
+
+MODEL_NAMES = {"full": "pose_landmarker_full.task", "lite": "pose_landmarker_lite.task"}
+
+
+def model_dirs() -> list[Path]:
+    """Where the shipped models may be: the project's ``models/`` or the installed data directory."""
+    here = Path(__file__).resolve().parent
+    return [here.parent / "models", Path(sys.prefix) / "share" / "posture" / "models"]
+
+
+def resolve_model(spec: str) -> Path:
+    """Turn ``lite``, ``full`` or a path into an existing model file.
+
+    Raises:
+        ModelError: the model cannot be found.
+    """
+    if spec in MODEL_NAMES:
+        for folder in model_dirs():
+            candidate = folder / MODEL_NAMES[spec]
+            if candidate.is_file():
+                return candidate
+        raise ModelError(f"the '{spec}' pose model {MODEL_NAMES[spec]} is missing from "
+                         f"{model_dirs()[0]} (reinstall the project)")
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise ModelError(f"pose model not found: {spec} (use lite, full or the path of a .task file)")
+    return path
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker for one person.
+
+    In video mode (the default) the landmarker tracks the person from frame to frame and needs
+    strictly increasing timestamps; in still mode every image is detected on its own.
+
+    Args:
+        model: ``lite``, ``full`` or a path to a ``.task`` bundle.
+        video: track across frames (VIDEO mode) instead of judging each image alone (IMAGE mode).
+        min_detection_confidence, min_presence_confidence, min_tracking_confidence: MediaPipe's
+            thresholds, 0..1.
+    """
+
+    def __init__(self, model: str = "full", *, video: bool = True, min_detection_confidence: float = 0.5,
+                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python import vision
+
+        self.model_path = resolve_model(model)
+        self.video = video
+        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=mode,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            with native_stderr_silenced():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load pose model {self.model_path}: {first}") from None
+        self._last_ms = -1
+        self._calls = 0
+
+    def estimate(self, image_bgr: np.ndarray, t: float) -> Landmarks | None:
+        """Landmarks of the person in a BGR image at time ``t`` seconds, or None if nobody is there."""
+        import mediapipe as mp
+
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._calls < 2:  # the first inferences log warnings from native code
+            with native_stderr_silenced():
+                result = self._detect(mp_image, t)
+        else:
+            result = self._detect(mp_image, t)
+        self._calls += 1
+        if not result.pose_landmarks:
+            return None
+        h, w = image_bgr.shape[:2]
+        return landmarks_from_result(result, (w, h))
+
+    def _detect(self, mp_image: object, t: float) -> object:
+        if self.video:
+            ms = max(int(round(t * 1000.0)), self._last_ms + 1)
+            self._last_ms = ms
+            return self._landmarker.detect_for_video(mp_image, ms)
+        return self._landmarker.detect(mp_image)
+
+    def close(self) -> None:
+        """Release the landmarker."""
+        with native_stderr_silenced():
+            self._landmarker.close()
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def landmarks_from_result(result: object, image_size: tuple[int, int]) -> Landmarks:
+    """Convert the first pose of a ``PoseLandmarkerResult`` into :class:`Landmarks`."""
+    pose = result.pose_landmarks[0]  # type: ignore[attr-defined]
+    norm = np.array([[p.x, p.y, p.z, _prob(p.visibility), _prob(p.presence)] for p in pose], dtype=np.float64)
+    world = None
+    world_list = getattr(result, "pose_world_landmarks", None)
+    if world_list:
+        world = np.array([[p.x, p.y, p.z] for p in world_list[0]], dtype=np.float64)
+    if norm.shape[0] != N_LANDMARKS:
+        raise ModelError(f"the pose model gave {norm.shape[0]} landmarks, expected {N_LANDMARKS}")
+    return Landmarks.from_arrays(norm, image_size, world)
+
+
+def _prob(value: float | None) -> float:
+    return 1.0 if value is None else float(value)

@@ -1,0 +1,74 @@
+"""The JSON Lines log: one object per analysed frame and per alert event."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any, Sequence
+
+from ..errors import OutputError
+from ..monitor import Event
+from ..pipeline import Observation
+
+
+def sample_record(obs: Observation) -> dict[str, Any]:
+    """The ``sample`` record of one analysed frame."""
+    rec: dict[str, Any] = {"type": "sample", "t": round(obs.frame.t, 3), "frame": obs.frame.index}
+    if obs.frame.name is not None:
+        rec["file"] = obs.frame.name
+    rec["present"] = obs.present
+    rec["view"] = obs.view
+    rec["metrics"] = obs.metrics.values() if obs.metrics is not None else {}
+    rec["states"] = {k: s.value for k, s in obs.states.items()}
+    return rec
+
+
+class JsonLinesLog:
+    """Writes ``{"type": "sample", ...}`` for every frame and ``alert``/``alert_end`` for every event.
+
+    Each line is flushed as it is written, so the log is complete up to the last frame even when
+    the app is interrupted or killed.
+
+    Args:
+        path: the log file (created or overwritten).
+        header: extra fields for a first ``{"type": "session", ...}`` line.
+    """
+
+    def __init__(self, path: str | Path, header: dict[str, Any] | None = None) -> None:
+        self.path = Path(path)
+        try:
+            self._fh: IO[str] | None = open(self.path, "w", encoding="utf-8", buffering=1)
+        except OSError as exc:
+            raise OutputError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+        if header is not None:
+            self.write({"type": "session", **header})
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record as a line."""
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
+        except OSError as exc:
+            self._fh = None
+            raise OutputError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+
+    def handle(self, obs: Observation) -> None:
+        self.write(sample_record(obs))
+        for event in obs.events:
+            self.write(event.as_record())
+
+    def status(self, message: str) -> None:
+        if message:
+            self.write({"type": "status", "message": message})
+
+    def close(self, final_events: Sequence[Event] = ()) -> None:
+        for event in final_events:
+            self.write(event.as_record())
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError as exc:
+                raise OutputError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+            finally:
+                self._fh = None

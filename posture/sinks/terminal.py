@@ -1,0 +1,87 @@
+"""The terminal: a progress bar for files, a one-line live status for a camera, alert lines."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.console import Console
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from ..monitor import Event, State
+from ..pipeline import Observation
+from ..text import KIND_LABELS, METRIC_LABELS, alert_end_message, alert_message, clock
+
+STATE_STYLE = {State.GOOD: "green", State.DEVIATING: "yellow", State.ALERT: "bold red", State.UNKNOWN: "dim"}
+
+
+def status_line(obs: Observation) -> Text:
+    """One line: time, view, the main angles and each problem's state."""
+    line = Text(f"{clock(obs.frame.t)} ")
+    if obs.metrics is None:
+        line.append("nobody in view", style="dim")
+    else:
+        line.append(f"{obs.metrics.view} ", style="cyan")
+        for key in ("cva_deg", "neck_flexion_deg", "lateral_lean_deg"):
+            value = getattr(obs.metrics, key)
+            if value is not None:
+                label, unit = METRIC_LABELS[key]
+                line.append(f"{label} {value:.0f} {unit}  ")
+    for kind, state in obs.states.items():
+        if state is not State.GOOD and state is not State.UNKNOWN:
+            line.append(f"{KIND_LABELS[kind]}: {state.value}  ", style=STATE_STYLE[state])
+    return line
+
+
+class TerminalSink:
+    """Progress (files) or live status (camera) on stderr; alerts as lines that stay.
+
+    Args:
+        console: where to write (stderr by default).
+        total: number of frames to analyse, for a file source; None for a live camera.
+        description: what is being analysed.
+    """
+
+    def __init__(self, console: Console | None = None, *, total: int | None = None, live: bool = False,
+                 description: str = "") -> None:
+        self.console = console or Console(stderr=True)
+        self._live: Live | None = None
+        self._progress: Progress | None = None
+        if live:
+            self._live = Live(Text("starting..."), console=self.console, refresh_per_second=4, transient=True)
+            self._live.start()
+        else:
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TimeRemainingColumn(), TextColumn("{task.fields[state]}"), console=self.console, transient=True)
+            self._task = self._progress.add_task(description or "analysing", total=total, state="")
+            self._progress.start()
+
+    def _print_events(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if event.type == "alert":
+                self.console.print(f"[bold red]{clock(event.t)} ALERT[/] {alert_message(event)}")
+            else:
+                self.console.print(f"[green]{clock(event.t)} ok[/] {alert_end_message(event)}")
+
+    def handle(self, obs: Observation) -> None:
+        self._print_events(obs.events)
+        if self._live is not None:
+            self._live.update(status_line(obs))
+        elif self._progress is not None:
+            active = [KIND_LABELS[k] for k, s in obs.states.items() if s is State.ALERT]
+            self._progress.update(self._task, advance=1, state=("alert: " + ", ".join(active)) if active else "")
+
+    def status(self, message: str) -> None:
+        if self._live is not None and message:
+            self._live.update(Text(message, style="yellow"))
+        elif message:
+            self.console.print(f"[yellow]{message}[/]")
+
+    def close(self, final_events: Sequence[Event] = ()) -> None:
+        if self._live is not None:
+            self._live.stop()
+        if self._progress is not None:
+            self._progress.stop()
+        self._print_events(final_events)

@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""Run the posture monitor: ``python run_monitor.py --help`` (the same as ``posture-monitor``)."""
+
+import sys
+
+from posture.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
