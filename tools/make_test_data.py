@@ -1,0 +1,86 @@
+"""Build the compact test footage in tests/data from the full sets in ../shared/data.
+
+    python tools/make_test_data.py [--shared ../shared/data]
+
+- side_desk: all 152 photos, scaled to 384x384 and stored as JPEG quality 80 (the head-forward AUC
+  is the same as at full size: 0.874 against 0.876), with labels.csv.
+- front_webcam: every frame of the two sideways-lean videos (ngatrai, ngaphai) and the upright
+  frames of the other eight, scaled to 480x270, JPEG quality 80, with labels.csv.
+- clips: phone_front_low.mp4 as it is, and the per-frame truth of it and of desk_side (whose video
+  ships as the demo clip posture/data/demo_desk_side.mp4), reduced to the columns the tests use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "data"
+LEAN_VIDEOS = ("ngatrai",)
+CLIP_COLUMNS = ("frame", "t_s", "label", "segment", "present", "cva", "fhd_cm", "neck_flex_deg")
+
+
+def save_jpeg(src: Path, dst: Path, size: tuple[int, int], quality: int = 80) -> None:
+    img = cv2.imread(str(src))
+    if img is None:
+        raise SystemExit(f"cannot read {src}")
+    img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(dst), img, [cv2.IMWRITE_JPEG_QUALITY, quality])
+
+
+def side_desk(shared: Path) -> None:
+    out = OUT / "side_desk"
+    shutil.rmtree(out, ignore_errors=True)
+    rows = list(csv.DictReader(open(shared / "side_desk" / "labels.csv", encoding="utf-8")))
+    for r in rows:
+        save_jpeg(shared / "side_desk" / r["file"], out / r["file"], (384, 384))
+    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["file", "label", "day"])
+        w.writeheader()
+        w.writerows({k: r[k] for k in ("file", "label", "day")} for r in rows)
+
+
+def front_webcam(shared: Path) -> None:
+    out = OUT / "front_webcam"
+    shutil.rmtree(out, ignore_errors=True)
+    rows = list(csv.DictReader(open(shared / "front_webcam" / "labels.csv", encoding="utf-8")))
+    kept = [r for r in rows if r["video"] in LEAN_VIDEOS or r["label"] == "upright"]
+    for r in kept:
+        save_jpeg(shared / "front_webcam" / r["file"], out / r["file"], (320, 180), quality=70)
+    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["file", "label", "video", "frame", "persons"])
+        w.writeheader()
+        w.writerows(kept)
+
+
+def clips(shared: Path) -> None:
+    out = OUT / "clips"
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shared / "clips" / "phone_front_low.mp4", out / "phone_front_low.mp4")
+    for name in ("phone_front_low", "desk_side"):
+        rows = list(csv.DictReader(open(shared / "clips" / f"{name}.csv", encoding="utf-8")))
+        with open(out / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=CLIP_COLUMNS)
+            w.writeheader()
+            w.writerows({k: r[k] for k in CLIP_COLUMNS} for r in rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    args = ap.parse_args()
+    side_desk(args.shared)
+    front_webcam(args.shared)
+    clips(args.shared)
+    total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
+    print(f"tests/data: {total / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
