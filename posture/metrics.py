@@ -319,10 +319,11 @@ def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5) ->
             cues = front_head_cues(lm)
             values["cva_deg"] = _linear(FRONT_CVA_FIT, cues)
             values["neck_flexion_deg"] = _linear(FRONT_NECK_FIT, cues)
-            values["lateral_lean_deg"] = roll_deg(lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER])
+        if shoulders:
+            lean = roll_deg(lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER])
+            values["lateral_lean_deg"] = lean
             if eyes:
-                head_roll = roll_deg(lm.px[LM.LEFT_EYE], lm.px[LM.RIGHT_EYE])
-                values["head_tilt_deg"] = head_roll - values["lateral_lean_deg"]
+                values["head_tilt_deg"] = roll_deg(lm.px[LM.LEFT_EYE], lm.px[LM.RIGHT_EYE]) - lean
         if shoulders and hips and world is not None:
             values["shoulder_angle_deg"] = shoulder_angle_world_deg(world)
             values["trunk_inclination_deg"] = trunk_inclination_world_deg(world)

@@ -234,7 +234,8 @@ class _Tracker:
         """End a deviation (or an alert) and move to ``new_state``."""
         event = None
         if self.state is State.DEVIATING:
-            if t - self.dev_start < self.timing.glance_s:
+            bad_until = self.release_since if self.release_since is not None else t
+            if bad_until - self.dev_start < self.timing.glance_s:
                 self.durations.good += self.pending  # a glance: its time was good time
                 self.durations.glances += 1
             else:

@@ -1,0 +1,186 @@
+"""Geometry: every metric from hand-placed landmarks, including unknown and low-visibility cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from posture import metrics as M
+from posture.landmarks import LM
+from tests.conftest import make_landmarks
+
+
+def side_person(*, facing: int = 1, ear_dx: float = 0.0, near: str = "left", eye_drop: float = 0.0,
+                hip_dx: float = 0.0) -> dict:
+    """A side-view person: shoulders at (300, 300), ear 100 px above (shifted ear_dx forward),
+    eye 30 px forward of the ear (eye_drop px lower), hips 200 px below the shoulders."""
+    f = facing
+    ear = (300 + f * ear_dx, 200)
+    eye = (ear[0] + f * 30, 200 + eye_drop)
+    pts = {
+        LM.LEFT_SHOULDER: (300, 300), LM.RIGHT_SHOULDER: (300, 300),
+        LM.LEFT_EAR: ear, LM.RIGHT_EAR: ear,
+        LM.LEFT_EYE: eye, LM.RIGHT_EYE: eye,
+        LM.NOSE: (ear[0] + f * 40, 215),
+        LM.LEFT_HIP: (300 + f * hip_dx, 500), LM.RIGHT_HIP: (300 + f * hip_dx, 500),
+    }
+    near_depth = -50.0
+    depth = {i: (near_depth if (near == "left") == (i % 2 == 1) else 50.0)
+             for i in (LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)}
+    return {"points": pts, "depth": depth}
+
+
+@pytest.mark.parametrize("dx,dy,facing,expected", [
+    (0, -100, 1, 90.0),  # straight above
+    (100, -100, 1, 45.0),  # ahead and up
+    (-100, -100, -1, 45.0),  # facing left: ahead is -x
+    (100, -100, -1, 135.0),  # behind
+    (100, 0, 1, 0.0),  # level, ahead
+])
+def test_angle_above_forward(dx: float, dy: float, facing: int, expected: float) -> None:
+    origin = np.array([200.0, 200.0])
+    assert M.angle_above_forward_deg(origin, origin + [dx, dy], facing) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("left,right,expected", [
+    ((400, 200), (200, 200), 0.0),  # level
+    ((400, 220), (200, 200), math.degrees(math.atan2(20, 200))),  # left side lower
+    ((400, 180), (200, 200), -math.degrees(math.atan2(20, 200))),
+])
+def test_roll(left: tuple, right: tuple, expected: float) -> None:
+    assert M.roll_deg(np.array(left, float), np.array(right, float)) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_side_cva_proxy_and_head_pitch(facing: int) -> None:
+    # Ear 100 px above and 100 px ahead of the shoulders: proxy 45 deg whichever way the person faces.
+    lm = make_landmarks(**side_person(facing=facing, ear_dx=100, eye_drop=30))
+    assert M.facing_sign(lm) == facing
+    assert M.side_cva_proxy_deg(lm) == pytest.approx(45.0)
+    # Eye 30 px ahead and 30 px below the ear: the head pitches 45 deg down.
+    assert M.side_head_pitch_deg(lm) == pytest.approx(45.0)
+
+
+def test_near_side_chosen_by_depth_not_visibility() -> None:
+    person = side_person(ear_dx=0, near="right")
+    # Put the far (left) ear somewhere else and make it the *more* visible one.
+    person["points"][LM.LEFT_EAR] = (250, 250)
+    lm = make_landmarks(**person, visibility={LM.LEFT_EAR: 1.0, LM.RIGHT_EAR: 0.6})
+    assert M.near_side(lm) == "right"
+    assert M.side_cva_proxy_deg(lm) == pytest.approx(90.0)  # the right ear, straight above
+
+
+def test_side_metrics_follow_the_fitted_estimators() -> None:
+    lm = make_landmarks(**side_person(ear_dx=50, eye_drop=10))
+    m = M.compute_metrics(lm, "side")
+    proxy = math.degrees(math.atan2(100, 50))
+    pitch = math.degrees(math.atan2(10, 30))
+    w = M.SIDE_CVA_FIT
+    assert m.cva_deg == pytest.approx(w[0] * proxy + w[1] * pitch + w[2])
+    n = M.SIDE_NECK_FIT
+    assert m.neck_flexion_deg == pytest.approx(n[0] * proxy + n[1] * pitch + n[2])
+    assert m.lateral_lean_deg is None and m.head_tilt_deg is None  # roll is not visible from the side
+
+
+def test_side_cva_falls_as_the_head_comes_forward() -> None:
+    upright = M.compute_metrics(make_landmarks(**side_person(ear_dx=10)), "side").cva_deg
+    forward = M.compute_metrics(make_landmarks(**side_person(ear_dx=60)), "side").cva_deg
+    assert upright is not None and forward is not None and forward < upright - 10
+
+
+def test_side_trunk_inclination_and_shoulder_angle() -> None:
+    # Hips 200 px below, 50 px behind the shoulders: the trunk leans atan(50/200) forward.
+    lm = make_landmarks(**side_person(ear_dx=0, hip_dx=-50))
+    m = M.compute_metrics(lm, "side")
+    assert m.trunk_inclination_deg == pytest.approx(math.degrees(math.atan2(50, 200)))
+    # Shoulder ahead of the hip-ear line: trunk angle minus the hip->ear line's angle (50 px over 300).
+    assert m.shoulder_angle_deg == pytest.approx(math.degrees(math.atan2(50, 200)) - math.degrees(math.atan2(50, 300)))
+
+
+def front_person(*, shoulder_tilt: float = 0.0, eye_tilt: float = 0.0, nose_y: float = 200.0) -> dict:
+    """A frontal person: shoulders 200 px apart at y=300 (the left one shoulder_tilt px lower),
+    ears 80 px apart at y=190, eyes 40 px apart at y=180 (the left one eye_tilt px lower)."""
+    return {"points": {
+        LM.LEFT_SHOULDER: (420, 300 + shoulder_tilt), LM.RIGHT_SHOULDER: (220, 300),
+        LM.LEFT_EAR: (360, 190), LM.RIGHT_EAR: (280, 190),
+        LM.LEFT_EYE: (340, 180 + eye_tilt), LM.RIGHT_EYE: (300, 180),
+        LM.NOSE: (320, nose_y),
+    }}
+
+
+def test_front_cues_and_estimates() -> None:
+    lm = make_landmarks(**front_person(nose_y=200))
+    nose_h, nose_drop = M.front_head_cues(lm)
+    assert nose_h == pytest.approx(100 / 200)
+    assert nose_drop == pytest.approx(10 / 80)
+    m = M.compute_metrics(lm, "front")
+    assert m.cva_deg == pytest.approx(M.FRONT_CVA_FIT[0] * 0.5 + M.FRONT_CVA_FIT[1] * 0.125 + M.FRONT_CVA_FIT[2])
+    # Bending the head down (nose drops 40 px) lowers the CVA estimate and raises the neck flexion.
+    bent = M.compute_metrics(make_landmarks(**front_person(nose_y=240)), "front")
+    assert bent.cva_deg < m.cva_deg - 5
+    assert bent.neck_flexion_deg > m.neck_flexion_deg + 10
+
+
+def test_front_lean_and_tilt() -> None:
+    lean = M.compute_metrics(make_landmarks(**front_person(shoulder_tilt=20, eye_tilt=4)), "front")
+    assert lean.lateral_lean_deg == pytest.approx(math.degrees(math.atan2(20, 200)))
+    # The eyes roll as much as the shoulders: the head is not tilted relative to the trunk.
+    assert lean.head_tilt_deg == pytest.approx(math.degrees(math.atan2(4, 40)) - lean.lateral_lean_deg)
+    assert abs(lean.head_tilt_deg) < 0.1
+    tilt = M.compute_metrics(make_landmarks(**front_person(eye_tilt=-10)), "front")
+    assert tilt.lateral_lean_deg == pytest.approx(0.0)
+    assert tilt.head_tilt_deg == pytest.approx(-math.degrees(math.atan2(10, 40)))
+
+
+def test_world_head_forward_and_view() -> None:
+    # World: shoulders 36 cm apart along x; ears 5 cm nearer the camera (z smaller) than the shoulders.
+    world = {LM.LEFT_SHOULDER: (0.18, -0.45, 0.0), LM.RIGHT_SHOULDER: (-0.18, -0.45, 0.0),
+             LM.LEFT_EAR: (0.07, -0.62, -0.05), LM.RIGHT_EAR: (-0.07, -0.62, -0.05),
+             LM.NOSE: (0.0, -0.62, -0.14), LM.LEFT_HIP: (0.1, 0, 0), LM.RIGHT_HIP: (-0.1, 0, 0)}
+    lm = make_landmarks(**front_person(), world=world)
+    assert M.head_forward_cm(lm.world) == pytest.approx(5.0)
+    assert M.shoulder_yaw_deg(lm) == pytest.approx(0.0, abs=1e-6)
+    assert M.detect_view(lm) == "front"
+    m = M.compute_metrics(lm, "front")
+    assert m.head_forward_cm == pytest.approx(5.0)
+    assert m.trunk_inclination_deg == pytest.approx(0.0, abs=1e-9)  # shoulders straight above the hips
+    # Turn the shoulder line 80 deg out of the image plane: a side view.
+    side_world = dict(world)
+    side_world[LM.LEFT_SHOULDER] = (0.03, -0.45, 0.18)
+    side_world[LM.RIGHT_SHOULDER] = (-0.03, -0.45, -0.18)
+    assert M.detect_view(make_landmarks(**front_person(), world=side_world)) == "side"
+
+
+def test_view_from_image_without_world_landmarks() -> None:
+    assert M.detect_view(make_landmarks(**front_person())) == "front"
+    assert M.detect_view(make_landmarks(**side_person())) == "side"
+
+
+def test_low_visibility_makes_metrics_unknown() -> None:
+    # Hidden ear: nothing that needs the head is measured; the shoulder roll still is.
+    lm = make_landmarks(**front_person(), visibility={LM.LEFT_EAR: 0.2})
+    m = M.compute_metrics(lm, "front", min_visibility=0.5)
+    assert m.cva_deg is None and m.neck_flexion_deg is None
+    assert m.lateral_lean_deg == pytest.approx(0.0)  # the shoulders alone give the trunk roll
+    # Hidden eyes: head tilt unknown, the rest known.
+    m2 = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.RIGHT_EYE: 0.1}), "front")
+    assert m2.head_tilt_deg is None and m2.cva_deg is not None and m2.lateral_lean_deg is not None
+    # Hidden hips: no trunk inclination from the side.
+    m3 = M.compute_metrics(make_landmarks(**side_person(), visibility={LM.LEFT_HIP: 0.3}), "side")
+    assert m3.trunk_inclination_deg is None and m3.shoulder_angle_deg is None and m3.cva_deg is not None
+    # No world landmarks: no head_forward_cm, but the 2D metrics remain.
+    assert M.compute_metrics(make_landmarks(**front_person()), "front").head_forward_cm is None
+
+
+def test_metrics_values_are_rounded_and_complete() -> None:
+    m = M.Metrics(view="side", cva_deg=48.123456)
+    values = m.values()
+    assert list(values) == list(M.METRIC_KEYS)
+    assert values["cva_deg"] == 48.12 and values["lateral_lean_deg"] is None
+
+
+def test_unknown_view_is_rejected() -> None:
+    with pytest.raises(ValueError, match="view"):
+        M.compute_metrics(make_landmarks(**front_person()), "top")
