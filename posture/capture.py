@@ -333,11 +333,10 @@ class CameraSource:
         with self._cond:
             seen = self._seq
             self._want = True
-            got = self._cond.wait_for(lambda: self._seq != seen or self._lost_since is not None or self._stop,
-                                      timeout=timeout_s)
+            self._cond.wait_for(lambda: self._seq != seen or self._stop, timeout=timeout_s)
             if self._stop:
                 return None
-            if not got or self._seq == seen:
+            if self._seq == seen:
                 self._want = False
                 return Gap(t=self._clock(), message=self._status or f"camera {self.device} is not delivering frames")
             image, t = self._latest  # type: ignore[misc]

@@ -1,0 +1,192 @@
+"""Frame sources: video files, image folders, and the camera reader (with a stand-in webcam)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posture.capture import CameraSource, Frame, Gap, ImageSource, VideoFileSource, expand_images, open_source
+from posture.errors import CameraError, SourceError
+from tests.conftest import DEMO_CLIP
+
+
+def write_video(path: Path, n: int, fps: float = 10.0, size: tuple[int, int] = (64, 48)) -> None:
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    for i in range(n):
+        img = np.full((size[1], size[0], 3), i * 4 % 256, np.uint8)
+        w.write(img)
+    w.release()
+
+
+def drain(source: object) -> list[Frame]:
+    out = []
+    while (item := source.read()) is not None:  # type: ignore[attr-defined]
+        assert isinstance(item, Frame)
+        out.append(item)
+    return out
+
+
+def test_video_timestamps_and_rate_cap(tmp_path: Path) -> None:
+    clip = tmp_path / "c.mp4"
+    write_video(clip, 50, fps=10)
+    frames = drain(VideoFileSource(clip))
+    assert len(frames) == 50
+    assert [f.index for f in frames[:3]] == [0, 1, 2] and frames[10].t == pytest.approx(1.0)
+    capped = VideoFileSource(clip, max_fps=2.5)
+    got = drain(capped)
+    assert [f.t for f in got][:5] == pytest.approx([0.0, 0.4, 0.8, 1.2, 1.6])
+    assert len(got) == capped.total == 13
+
+
+def test_bad_videos(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="not found"):
+        VideoFileSource(tmp_path / "nope.mp4")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00" * 5000)
+    with pytest.raises(SourceError, match="cannot read video"):
+        VideoFileSource(junk)
+    # A real video cut off after its header: no frame decodes.
+    good = tmp_path / "good.mp4"
+    write_video(good, 30)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(SourceError):
+        VideoFileSource(cut)
+
+
+def test_image_folder_sequence_and_stills(tmp_path: Path) -> None:
+    for i in (10, 2, 1):
+        cv2.imwrite(str(tmp_path / f"shot{i}.png"), np.zeros((20, 30, 3), np.uint8))
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "broken.jpg").write_bytes(b"garbage")
+    assert [p.name for p in expand_images(str(tmp_path))] == ["broken.jpg", "shot1.png", "shot2.png", "shot10.png"]
+    seq = open_source(str(tmp_path), sequence_fps=4)
+    frames = drain(seq)
+    assert [f.name for f in frames] == ["shot1.png", "shot2.png", "shot10.png"]
+    assert [f.t for f in frames] == pytest.approx([0.25, 0.5, 0.75])
+    assert isinstance(seq, ImageSource) and seq.unreadable == ["broken.jpg"]
+    stills = drain(open_source(str(tmp_path / "shot*.png"), stills=True))
+    assert [f.t for f in stills] == [0.0, 1.0, 2.0]
+    with pytest.raises(SourceError, match="no images"):
+        open_source(str(tmp_path / "*.gif"))
+
+
+def test_missing_sources() -> None:
+    with pytest.raises(SourceError, match="no such camera, file or folder"):
+        open_source("/definitely/not/here.mp4")
+    with pytest.raises(CameraError, match="not found"):
+        open_source("/dev/video99")
+    assert open_source("demo").description.endswith(DEMO_CLIP.name)
+
+
+class StandInCamera:
+    """Behaves like cv2.VideoCapture on a webcam that can be unplugged (no webcam exists here)."""
+
+    def __init__(self, plan: "CameraPlan") -> None:
+        self.plan = plan
+        self.opened = plan.available()
+        self.frame_no = 0
+
+    def isOpened(self) -> bool:  # noqa: N802
+        return self.opened
+
+    def grab(self) -> bool:
+        time.sleep(0.005)  # ~200 fps
+        if not self.opened or not self.plan.available():
+            return False
+        self.frame_no += 1
+        self.plan.grabbed += 1
+        return True
+
+    def retrieve(self) -> tuple[bool, np.ndarray]:
+        return True, np.full((4, 4, 3), self.plan.grabbed % 256, np.uint8)
+
+    def release(self) -> None:
+        self.opened = False
+
+
+class CameraPlan:
+    """Shared between the test and the stand-in: whether the device is plugged in."""
+
+    def __init__(self) -> None:
+        self.plugged = threading.Event()
+        self.plugged.set()
+        self.grabbed = 0
+        self.opens = 0
+
+    def available(self) -> bool:
+        return self.plugged.is_set()
+
+    def opener(self, device: int | str) -> StandInCamera:
+        self.opens += 1
+        return StandInCamera(self)
+
+
+def test_camera_always_gives_the_newest_frame_and_paces() -> None:
+    plan = CameraPlan()
+    cam = CameraSource(0, max_fps=20, opener=plan.opener, stall_timeout_s=0.2, backoff_s=(0.05, 0.2))
+    try:
+        first = cam.read()
+        assert isinstance(first, Frame)
+        time.sleep(0.2)  # the camera keeps delivering meanwhile
+        second = cam.read()
+        assert isinstance(second, Frame)
+        # The frame handed out was grabbed after the request, not a stale buffered one.
+        assert int(second.image[0, 0, 0]) >= (plan.grabbed - 2) % 256
+        frames = [cam.read() for _ in range(10)]
+        ts = [f.t for f in frames if isinstance(f, Frame)]
+        assert len(ts) == 10 and min(np.diff(ts)) >= 0.045  # at most 20 a second
+    finally:
+        cam.close()
+
+
+def test_camera_unplugged_reports_gaps_and_recovers() -> None:
+    plan = CameraPlan()
+    cam = CameraSource(0, opener=plan.opener, stall_timeout_s=0.2, backoff_s=(0.05, 0.2))
+    try:
+        assert isinstance(cam.read(), Frame)
+        plan.plugged.clear()
+        gaps = [cam.read(timeout_s=0.3) for _ in range(4)]
+        assert all(isinstance(g, Gap) for g in gaps)
+        assert any("reopening" in g.message for g in gaps if isinstance(g, Gap))
+        opens_while_lost = plan.opens
+        plan.plugged.set()
+        deadline = time.monotonic() + 5
+        item = cam.read()
+        while not isinstance(item, Frame) and time.monotonic() < deadline:
+            item = cam.read()
+        assert isinstance(item, Frame)
+        assert plan.opens > opens_while_lost  # it reopened the device
+        assert cam.status == ""
+    finally:
+        cam.close()
+    assert cam.read() is None
+
+
+def test_camera_not_found_or_silent() -> None:
+    plan = CameraPlan()
+    plan.plugged.clear()
+    with pytest.raises(CameraError, match="not found or busy"):
+        CameraSource(3, opener=plan.opener)
+
+    class Silent(StandInCamera):
+        def isOpened(self) -> bool:  # noqa: N802
+            return True
+
+    with pytest.raises(CameraError, match="delivers no frames"):
+        CameraSource(0, opener=lambda d: Silent(plan), first_frame_timeout_s=0.2)
+
+
+def test_camera_reader_with_a_real_opencv_capture() -> None:
+    """The same reader on a real cv2.VideoCapture (a video file plays the camera)."""
+    cam = CameraSource(str(DEMO_CLIP), opener=lambda d: cv2.VideoCapture(str(d)), stall_timeout_s=0.5)
+    try:
+        frame = cam.read()
+        assert isinstance(frame, Frame) and frame.image.shape == (480, 640, 3)
+    finally:
+        cam.close()
