@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 import cv2
 import numpy as np
 
+from ._quiet import native_stderr_silenced
 from .errors import CameraError, SourceError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -105,8 +106,11 @@ class VideoFileSource:
         self.description = f"video {self.path.name}"
         if not self.path.is_file():
             raise SourceError(f"video file not found: {self.path}")
-        self._cap = cv2.VideoCapture(str(self.path))
-        if not self._cap.isOpened():
+        with native_stderr_silenced():  # FFmpeg prints its own complaints about a bad file
+            self._cap = cv2.VideoCapture(str(self.path))
+            opened = self._cap.isOpened()
+            ok, image = self._cap.read() if opened else (False, None)
+        if not opened:
             raise SourceError(f"cannot read video {self.path}: not a video file, or it is corrupt")
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and fps == fps and 0 < fps < 1000 else 30.0
@@ -115,7 +119,6 @@ class VideoFileSource:
         step = max(1.0, self.fps / max_fps) if max_fps else 1.0
         self.total = int(np.ceil(count / step)) if count > 0 else None
         self._index = -1
-        ok, image = self._cap.read()
         if not ok or image is None or image.size == 0:
             self._cap.release()
             raise SourceError(f"cannot read video {self.path}: no frame could be decoded (corrupt or empty)")
@@ -397,6 +400,8 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
         return ImageSource(files, fps=sequence_fps, max_fps=max_fps, stills=stills, description=spec)
     if path.is_file():
         if path.suffix.lower() in IMAGE_EXTENSIONS:
+            if _read_image(path) is None:
+                raise SourceError(f"cannot read image {spec}: not an image, or it is corrupt")
             return ImageSource([path], fps=sequence_fps, stills=stills, description=spec)
         return VideoFileSource(path, max_fps)
     raise SourceError(f"no such camera, file or folder: {spec}")

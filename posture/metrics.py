@@ -159,8 +159,8 @@ SIDE_NECK_FIT = (0.2195, 1.165, 4.02)  # w_proxy, w_pitch, b; leave-one-body-out
 # Front: true CVA and neck flexion from the two 2D cues of front_head_cues. Adding the world
 # landmarks' ear-ahead-of-shoulder depth made the leave-one-body-out error larger, not smaller: from
 # the front, MediaPipe's depth of the head barely follows its true forward position.
-FRONT_CVA_FIT = (31.99, -19.09, 25.01)  # w_nose_h, w_nose_drop, b; leave-one-body-out MAE 4.8-7.5 deg
-FRONT_NECK_FIT = (-43.48, 29.08, 31.18)  # leave-one-body-out MAE 7.6-11.6 deg
+FRONT_CVA_FIT = (32.7, -19.69, 24.87)  # w_nose_h, w_nose_drop, b; leave-one-body-out MAE 4.8-7.5 deg
+FRONT_NECK_FIT = (-44.29, 30.22, 31.23)  # leave-one-body-out MAE 7.5-11.7 deg
 
 
 def _mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
@@ -205,20 +205,35 @@ def side_head_pitch_deg(lm: Landmarks) -> float:
     return -angle_above_forward_deg(ear, eye, facing_sign(lm))
 
 
+def height_above_line(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Perpendicular distance of ``point`` above the line through ``a`` and ``b`` (image y is down).
+
+    Measured square to the line, so that a rolled line (a sideways lean, a tilted head) does not
+    change it.
+    """
+    d = b - a
+    n = float(np.hypot(d[0], d[1]))
+    if n == 0.0:
+        return float(a[1] - point[1])
+    normal_up = np.array([d[1], -d[0]]) / n
+    if normal_up[1] > 0:
+        normal_up = -normal_up
+    return float(np.dot(point - a, normal_up))
+
+
 def front_head_cues(lm: Landmarks) -> tuple[float, float]:
-    """Front view 2D cues of the head's posture, both free of the camera distance.
+    """Front view 2D cues of the head's posture, free of the camera distance and of roll.
 
     Returns:
         (nose height above the shoulder line per shoulder width: drops as the head comes forward
         and down; nose drop below the ear line per ear distance: grows as the head bends down).
     """
-    shoulders = _mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
-    ears = _mid(lm, LM.LEFT_EAR, LM.RIGHT_EAR)
-    width = max(float(np.linalg.norm(lm.px[LM.LEFT_SHOULDER] - lm.px[LM.RIGHT_SHOULDER])), 1e-6)
-    ear_dist = max(float(np.linalg.norm(lm.px[LM.LEFT_EAR] - lm.px[LM.RIGHT_EAR])), 1e-6)
-    nose_h = float(shoulders[1] - lm.px[LM.NOSE, 1]) / width
-    nose_drop = float(lm.px[LM.NOSE, 1] - ears[1]) / ear_dist
-    return nose_h, nose_drop
+    ls, rs = lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER]
+    le, re = lm.px[LM.LEFT_EAR], lm.px[LM.RIGHT_EAR]
+    width = max(float(np.linalg.norm(ls - rs)), 1e-6)
+    ear_dist = max(float(np.linalg.norm(le - re)), 1e-6)
+    nose = lm.px[LM.NOSE]
+    return height_above_line(nose, rs, ls) / width, -height_above_line(nose, re, le) / ear_dist
 
 
 def head_forward_cm(world: np.ndarray) -> float | None:

@@ -48,6 +48,8 @@ class TerminalSink:
         self.console = console or Console(stderr=True)
         self._live: Live | None = None
         self._progress: Progress | None = None
+        if not self.console.is_terminal:  # piped or redirected: alert lines only, no animation
+            return
         if live:
             self._live = Live(Text("starting..."), console=self.console, refresh_per_second=4, transient=True)
             self._live.start()
@@ -61,9 +63,9 @@ class TerminalSink:
     def _print_events(self, events: Sequence[Event]) -> None:
         for event in events:
             if event.type == "alert":
-                self.console.print(f"[bold red]{clock(event.t)} ALERT[/] {alert_message(event)}")
+                self.console.print(f"[bold red]{clock(event.t)} ALERT[/] {alert_message(event)}", soft_wrap=True)
             else:
-                self.console.print(f"[green]{clock(event.t)} ok[/] {alert_end_message(event)}")
+                self.console.print(f"[green]{clock(event.t)} ok[/] {alert_end_message(event)}", soft_wrap=True)
 
     def handle(self, obs: Observation) -> None:
         self._print_events(obs.events)
@@ -77,7 +79,7 @@ class TerminalSink:
         if self._live is not None and message:
             self._live.update(Text(message, style="yellow"))
         elif message:
-            self.console.print(f"[yellow]{message}[/]")
+            self.console.print(f"[yellow]{message}[/]", soft_wrap=True)
 
     def close(self, final_events: Sequence[Event] = ()) -> None:
         if self._live is not None:

@@ -1,0 +1,187 @@
+"""End to end through the command line, as a user runs it: logs, summary, exit codes, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+from tests.conftest import DATA, ROOT
+
+RUN = [sys.executable, str(ROOT / "run_monitor.py")]
+KINDS = {"forward_head", "rounded_shoulders", "phone_posture", "slump", "lean", "head_tilt"}
+METRICS = {"cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg", "trunk_inclination_deg",
+           "lateral_lean_deg", "head_tilt_deg"}
+
+
+def monitor(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return subprocess.run([*RUN, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def read_log(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def lean_video(path: Path) -> list[str]:
+    """A video made from the webcam frames of a person leaning left, 2 frames a second."""
+    rows = sorted((r for r in csv.DictReader(open(DATA / "front_webcam" / "labels.csv", encoding="utf-8"))
+                   if r["video"] == "ngatrai"), key=lambda r: int(r["frame"]))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 2.0, (320, 180))
+    for r in rows:
+        writer.write(cv2.imread(str(DATA / "front_webcam" / r["file"])))
+    writer.release()
+    return [r["label"] for r in rows]
+
+
+def test_video_made_in_the_test_gives_log_and_summary(tmp_path: Path) -> None:
+    video, log = tmp_path / "lean.mp4", tmp_path / "out.jsonl"
+    labels = lean_video(video)
+    r = monitor("--source", str(video), "--no-window", "--log", str(log),
+                "--set", "alerts.glance_s=1", "--alert-after", "3")
+    assert r.returncode == 0, r.stderr
+    records = read_log(log)
+    assert records[0]["type"] == "session" and records[0]["settings"]["alerts"]["alert_after_s"] == 3.0
+    samples = [x for x in records if x["type"] == "sample"]
+    assert len(samples) == len(labels)
+    assert [s["frame"] for s in samples] == list(range(len(labels)))
+    assert samples[1]["t"] == pytest.approx(0.5)
+    for s in samples:
+        assert set(s) >= {"t", "frame", "view", "metrics", "states"}
+        assert set(s["states"]) == KINDS and set(s["states"].values()) <= {"good", "deviating", "alert", "unknown"}
+        if s["present"]:
+            assert set(s["metrics"]) == METRICS and s["view"] == "front"
+    alerts = [x for x in records if x["type"] == "alert"]
+    assert [a["kind"] for a in alerts] == ["lean"]
+    assert alerts[0]["t"] >= labels.index("lean_left") * 0.5 + 3
+    assert {"t", "kind", "start", "peak", "metric"} <= set(alerts[0])
+    ends = [x for x in records if x["type"] == "alert_end"]
+    assert ends and ends[0]["kind"] == "lean" and ends[0]["end"] > alerts[0]["t"]
+    # The summary on stdout: time observed, share of good posture per problem, alerts raised.
+    assert "Session summary" in r.stdout and "observed" in r.stdout
+    assert "leaning sideways" in r.stdout and "alerts raised: 1" in r.stdout
+
+
+def test_stills_folder(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rows = list(csv.DictReader(open(DATA / "side_desk" / "labels.csv", encoding="utf-8")))[:6]
+    for r in rows:
+        shutil.copy(DATA / "side_desk" / r["file"], photos)
+    log = tmp_path / "stills.jsonl"
+    r = monitor("--source", str(photos), "--stills", "--no-window", "--log", str(log))
+    assert r.returncode == 0, r.stderr
+    samples = [x for x in read_log(log) if x["type"] == "sample"]
+    assert sorted(s["file"] for s in samples) == sorted(Path(x["file"]).name for x in rows)
+    assert all(s["view"] == "side" for s in samples if s["present"])
+    assert not [x for x in read_log(log) if x["type"] == "alert"]  # photos are judged, never alerted
+    assert "Photo summary" in r.stdout and "6 photos judged" in r.stdout
+
+
+def test_the_demo_clip(tmp_path: Path) -> None:
+    log = tmp_path / "demo.jsonl"
+    r = monitor("--source", "demo", "--no-window", "--log", str(log))
+    assert r.returncode == 0, r.stderr
+    alerts = [x for x in read_log(log) if x["type"] == "alert"]
+    assert [a["kind"] for a in alerts] == ["forward_head"]
+    assert "ALERT" in r.stderr and "ears back over your shoulders" in r.stderr
+    assert "alerts raised: 1" in r.stdout and "view: side 100%" in r.stdout
+
+
+def test_interrupt_prints_summary_and_keeps_the_log_complete(tmp_path: Path) -> None:
+    log = tmp_path / "int.jsonl"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.Popen([*RUN, "--source", "demo", "--no-window", "--log", str(log)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not log.exists() or log.read_text().count("\n") < 50):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Session summary" in out
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 50 and all(json.loads(line) for line in lines)  # every line complete JSON
+
+
+def test_help_and_version() -> None:
+    r = monitor("--help")
+    assert r.returncode == 0
+    for flag in ("--source", "--profile", "--model", "--fps", "--stills", "--no-window", "--log", "--config",
+                 "--set", "--view", "examples:", "exit codes"):
+        assert flag in r.stdout
+    v = monitor("--version")
+    assert v.returncode == 0 and v.stdout.startswith("posture-monitor ")
+
+
+def corrupt_video(tmp: Path) -> Path:
+    p = tmp / "broken.mp4"
+    p.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    return p
+
+
+def bad_image(tmp: Path) -> Path:
+    p = tmp / "photo.jpg"
+    p.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    return p
+
+
+def bad_config(tmp: Path) -> Path:
+    p = tmp / "bad.toml"
+    p.write_text("[alerts]\nalert_after_s = 0\n")
+    return p
+
+
+def broken_toml(tmp: Path) -> Path:
+    p = tmp / "broken.toml"
+    p.write_text("[alerts\n")
+    return p
+
+
+@pytest.mark.parametrize("make_args,expected", [
+    (lambda t: ["--source", str(t / "missing.mp4")], "no such camera, file or folder"),
+    (lambda t: ["--source", str(corrupt_video(t))], "cannot read video"),
+    (lambda t: ["--source", str(bad_image(t))], "cannot read image"),
+    (lambda t: ["--source", "7"], "camera 7 not found or busy"),
+    (lambda t: ["--sauce", "demo"], "unrecognized arguments: --sauce"),
+    (lambda t: ["--fps", "0", "--source", "demo"], "fps = 0.0 is out of range: allowed 0.1 to 120 fps"),
+    (lambda t: ["--fps", "fast"], "argument --fps: invalid float value"),
+    (lambda t: ["--profile", "sofa"], "argument --profile: invalid choice"),
+    (lambda t: ["--config", str(bad_config(t))], "alerts.alert_after_s = 0.0 is out of range"),
+    (lambda t: ["--config", str(broken_toml(t))], "not valid TOML"),
+    (lambda t: ["--config", str(t / "none.toml")], "config file not found"),
+    (lambda t: ["--set", "rules.lean.limt=3"], "unknown setting 'rules.lean.limt'"),
+    (lambda t: ["--source", "demo", "--model", str(t / "x.task")], "pose model not found"),
+    (lambda t: ["--source", "demo", "--model", str(bad_image(t))], "cannot load pose model"),
+    (lambda t: ["--source", "demo", "--no-window", "--log", str(t / "no" / "dir" / "x.jsonl")], "cannot write log"),
+])
+def test_bad_input_gives_one_line_and_exit_2(tmp_path: Path, make_args, expected: str) -> None:
+    r = monitor(*make_args(tmp_path), timeout=120)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("posture-monitor: error: ") and expected in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_unreadable_photo_in_a_folder_is_skipped_then_reported(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    first = sorted((DATA / "side_desk" / "images").iterdir())[:2]
+    for f in first:
+        shutil.copy(f, photos)
+    bad_image(photos)
+    r = monitor("--source", str(photos), "--stills", "--no-window")
+    assert r.returncode == 2
+    assert "2 photos judged" in r.stdout  # the good photos were still judged and summarised
+    assert r.stderr.strip().splitlines()[-1] == (
+        "posture-monitor: error: 1 image(s) could not be read and were skipped: photo.jpg")
