@@ -1,0 +1,108 @@
+"""Benchmarks that print figures (not tests: the machines are shared and noisy).
+
+    python -m posture.bench speed [--source VIDEO] [--model full|lite] [--log]
+
+``speed`` replays a video through the whole pipeline as fast as it can (decode, pose, metrics,
+smoothing, judgement, and the JSON Lines log with ``--log``) and prints frames per second, the time
+per frame by stage and the share of the time spent outside pose inference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .capture import DEMO_CLIP, Frame, open_source
+from .config import load_settings
+from .landmarks import Landmarks
+from .pipeline import Pipeline
+from .pose import PoseEstimator
+
+
+class _TimedPose:
+    """Wraps the pose estimator and adds up the time spent inside it."""
+
+    def __init__(self, pose: PoseEstimator) -> None:
+        self.pose = pose
+        self.seconds = 0.0
+
+    def estimate(self, image: np.ndarray, t: float) -> Landmarks | None:
+        start = time.perf_counter()
+        try:
+            return self.pose.estimate(image, t)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def speed(source: str, model: str, log: bool, repeat: int) -> None:
+    """Print the throughput of the whole pipeline on a video."""
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+          f"python {platform.python_version()}")
+    print(f"source: {source}, model: {model}, log: {'yes' if log else 'no'}")
+    for run in range(repeat):
+        settings = load_settings(None, {"source": source, "model": model, "window": False})
+        src = open_source(source)
+        with PoseEstimator(model) as pose:
+            timed = _TimedPose(pose)
+            pipe = Pipeline(timed, settings)
+            sink = None
+            if log:
+                from .sinks.jsonlog import JsonLinesLog
+
+                tmp = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False)
+                tmp.close()
+                sink = JsonLinesLog(tmp.name)
+            frames = 0
+            read_s = 0.0
+            start = time.perf_counter()
+            while True:
+                t0 = time.perf_counter()
+                frame = src.read()
+                read_s += time.perf_counter() - t0
+                if frame is None:
+                    break
+                assert isinstance(frame, Frame)
+                obs = pipe.process(frame)
+                if sink is not None:
+                    sink.handle(obs)
+                frames += 1
+            total = time.perf_counter() - start
+            if sink is not None:
+                sink.close()
+                Path(sink.path).unlink()
+        src.close()
+        other = total - timed.seconds - read_s
+        print(f"run {run + 1}: {frames} frames in {total:.2f} s = {frames / total:.1f} fps | per frame: "
+              f"pose {1000 * timed.seconds / frames:.2f} ms, decode {1000 * read_s / frames:.2f} ms, "
+              f"metrics+smoothing+judging{'+log' if log else ''} {1000 * other / frames:.2f} ms | "
+              f"outside pose inference: {100 * (total - timed.seconds) / total:.1f}% of the time")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory: {peak_mb:.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m posture.bench``."""
+    ap = argparse.ArgumentParser(prog="python -m posture.bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    sp = sub.add_parser("speed", help="frames per second of the whole pipeline on a replayed video")
+    sp.add_argument("--source", default=str(DEMO_CLIP), help="video to replay (default: the demo clip)")
+    sp.add_argument("--model", default="full", help="lite, full or a .task path")
+    sp.add_argument("--log", action="store_true", help="also write the JSON Lines log")
+    sp.add_argument("--repeat", type=int, default=2, help="runs (the first warms caches)")
+    args = ap.parse_args(argv)
+    if args.command == "speed":
+        speed(args.source, args.model, args.log, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
