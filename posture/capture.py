@@ -100,6 +100,7 @@ class VideoFileSource:
     """
 
     live = False
+    total: int | None
 
     def __init__(self, path: str | Path, max_fps: float | None = None) -> None:
         self.path = Path(path)
@@ -160,6 +161,7 @@ class ImageSource:
     """
 
     live = False
+    total: int | None
 
     def __init__(self, paths: Sequence[Path], *, fps: float = 10.0, max_fps: float | None = None,
                  stills: bool = False, description: str = "images") -> None:
@@ -218,7 +220,7 @@ def open_cv_camera(device: int | str) -> Capture:
     cap = cv2.VideoCapture(device)
     if cap.isOpened():
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-    return cap  # type: ignore[return-value]
+    return cap
 
 
 class CameraSource:
@@ -240,7 +242,7 @@ class CameraSource:
     """
 
     live = True
-    total = None
+    total: int | None = None
 
     def __init__(self, device: int | str, *, max_fps: float | None = None,
                  opener: Callable[[int | str], Capture] = open_cv_camera,

@@ -70,7 +70,7 @@ class Landmarks:
 
     def point(self, index: int) -> np.ndarray:
         """(2,) pixel position of a landmark."""
-        return self.px[index]
+        return np.asarray(self.px[index])
 
     @classmethod
     def from_arrays(cls, norm: np.ndarray, image_size: tuple[int, int],

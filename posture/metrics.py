@@ -164,7 +164,7 @@ FRONT_NECK_FIT = (-44.29, 30.22, 31.23)  # leave-one-body-out MAE 7.5-11.7 deg
 
 
 def _mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
-    return (lm.px[a] + lm.px[b]) / 2.0
+    return np.asarray((lm.px[a] + lm.px[b]) / 2.0)
 
 
 def _visible(lm: Landmarks, indices: Sequence[int], min_visibility: float) -> bool:

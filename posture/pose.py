@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -59,8 +60,7 @@ class PoseEstimator:
 
     def __init__(self, model: str = "full", *, video: bool = True, min_detection_confidence: float = 0.5,
                  min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
-        from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python import BaseOptions, vision
 
         self.model_path = resolve_model(model)
         self.video = video
@@ -99,7 +99,7 @@ class PoseEstimator:
         h, w = image_bgr.shape[:2]
         return landmarks_from_result(result, (w, h))
 
-    def _detect(self, mp_image: object, t: float) -> object:
+    def _detect(self, mp_image: Any, t: float) -> Any:
         if self.video:
             ms = max(int(round(t * 1000.0)), self._last_ms + 1)
             self._last_ms = ms
@@ -118,9 +118,9 @@ class PoseEstimator:
         self.close()
 
 
-def landmarks_from_result(result: object, image_size: tuple[int, int]) -> Landmarks:
+def landmarks_from_result(result: Any, image_size: tuple[int, int]) -> Landmarks:
     """Convert the first pose of a ``PoseLandmarkerResult`` into :class:`Landmarks`."""
-    pose = result.pose_landmarks[0]  # type: ignore[attr-defined]
+    pose = result.pose_landmarks[0]
     norm = np.array([[p.x, p.y, p.z, _prob(p.visibility), _prob(p.presence)] for p in pose], dtype=np.float64)
     world = None
     world_list = getattr(result, "pose_world_landmarks", None)

@@ -7,7 +7,6 @@ little lag. It works out its rate from the timestamps, so frames need not be eve
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 from .metrics import METRIC_KEYS, Metrics
@@ -102,4 +101,4 @@ class Smoother:
                 values[key] = None
             else:
                 values[key] = filt(raw, t)
-        return dataclasses.replace(metrics, **values)
+        return Metrics(view=metrics.view, **values)
