@@ -147,7 +147,7 @@ def run(settings: Settings) -> int:
         app = App(source, pipeline, sinks)
         if settings.window:
             if display_available():
-                sinks.append(WindowSink(on_quit=app.request_stop))
+                app.sinks.append(WindowSink(on_quit=app.request_stop))
             else:
                 err.print("no display: running without a window (--no-window silences this note)",
                           style="dim", highlight=False)
