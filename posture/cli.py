@@ -112,6 +112,24 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def open_pose(settings: Settings) -> tuple[Any, Any]:
+    """The pose estimators: one that follows the user and one that finds everyone now and then.
+
+    For stills there is only one, which finds everyone in each photo.
+    """
+    from .pose import PoseEstimator
+
+    p = settings.pose
+    kwargs = dict(min_detection_confidence=p.min_detection_confidence,
+                  min_presence_confidence=p.min_presence_confidence,
+                  min_tracking_confidence=p.min_tracking_confidence)
+    if settings.stills:
+        return PoseEstimator(settings.model, video=False, num_poses=p.num_poses, **kwargs), None
+    tracker = PoseEstimator(settings.model, video=True, num_poses=1, **kwargs)
+    finder = PoseEstimator(settings.model, video=False, num_poses=p.num_poses, **kwargs) if p.num_poses > 1 else None
+    return tracker, finder
+
+
 def run(settings: Settings) -> int:
     """Monitor with the given settings; returns the exit code."""
     from rich.console import Console
@@ -119,7 +137,6 @@ def run(settings: Settings) -> int:
     from .app import App
     from .capture import ImageSource, open_source
     from .pipeline import Pipeline
-    from .pose import PoseEstimator
     from .sinks.jsonlog import JsonLinesLog
     from .sinks.terminal import TerminalSink
     from .sinks.window import WindowSink, display_available
@@ -129,13 +146,10 @@ def run(settings: Settings) -> int:
     source = open_source(settings.source, max_fps=settings.analysis_fps, sequence_fps=settings.sequence_fps,
                          stills=settings.stills)
     sinks: list[Any] = []
-    pose = None
+    pose = finder = None
     try:
-        pose = PoseEstimator(settings.model, video=not settings.stills,
-                             min_detection_confidence=settings.pose.min_detection_confidence,
-                             min_presence_confidence=settings.pose.min_presence_confidence,
-                             min_tracking_confidence=settings.pose.min_tracking_confidence)
-        pipeline = Pipeline(pose, settings)
+        pose, finder = open_pose(settings)
+        pipeline = Pipeline(pose, settings, finder=finder)
         summary = SessionSummary(stills=settings.stills)
         if settings.log:
             header = {"version": __version__, "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -161,6 +175,8 @@ def run(settings: Settings) -> int:
     finally:
         if pose is not None:
             pose.close()
+        if finder is not None:
+            finder.close()
 
     print(summary.render(pipeline.monitor.durations(), pipeline.monitor.observed_s, pipeline.monitor.present_s))
     if result.error is not None:

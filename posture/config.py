@@ -14,6 +14,7 @@ key, the allowed range and the value received.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,8 @@ class RuleSettings:
         "side view: upright reference; the release point lies between it and the limit"))
     front_limit: float = _opt(0.0, -180, 180, unit="deg", doc="front view: value where the deviation starts")
     front_neutral: float = _opt(0.0, -180, 180, unit="deg", doc="front view: upright reference")
+    delta: float = _opt(10.0, 0.1, 180, unit="deg", doc=(
+        "with a calibration: how far from your own upright posture the deviation starts"))
 
 
 # Defaults of each rule and the fact each rests on (see ../shared/POSTURE_SCIENCE.md). Front-view
@@ -78,39 +81,42 @@ def _forward_head() -> RuleSettings:
     # Side: CVA cut-off 45.5 deg (Mostafaee et al. 2024, slight vs moderate/severe forward head);
     # upright reference 50.6 deg, the mean CVA without neck pain (Lau, Chiu, Lam 2009).
     # Front: upright webcam users read 37-44 deg; 33 deg is below all of them.
-    return RuleSettings(limit=45.5, neutral=50.6, front_limit=33.0, front_neutral=40.0)
+    # Calibrated: 5 deg below your own upright CVA (the neck-pain group of Lau et al. 2009 sits 6.7 deg
+    # below the controls).
+    return RuleSettings(limit=45.5, neutral=50.6, front_limit=33.0, front_neutral=40.0, delta=5.0)
 
 
 def _rounded_shoulders() -> RuleSettings:
     # No validated cut-off exists (Singla et al. 2017 report reliability, not a threshold). Upright
     # people read about -6 deg; 10 deg is far outside what upright sitting shows, so without a
     # calibration only a marked rounding raises it.
-    return RuleSettings(limit=10.0, neutral=-6.0, front_limit=10.0, front_neutral=-6.0)
+    return RuleSettings(limit=10.0, neutral=-6.0, front_limit=10.0, front_neutral=-6.0, delta=8.0)
 
 
 def _phone_posture() -> RuleSettings:
     # Neck flexion over 25 deg is not acceptable for static work (ISO 11226:2000); RULA scores
     # > 20 deg as its second-worst neck class. Phone use flexes the neck 33-45 deg (Lee et al. 2015).
     # Front: upright webcam users read 6-16 deg (a webcam below the eyes sees the face from below).
-    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=10.0)
+    # Calibrated: 20 deg more flexion than your upright posture (RULA's > 20 deg class).
+    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=10.0, delta=20.0)
 
 
 def _slump() -> RuleSettings:
     # Trunk flexion 0-20 deg is acceptable (ISO 11226:2000); RULA trunk 20-60 deg scores 3.
-    return RuleSettings(limit=20.0, neutral=0.0, front_limit=20.0, front_neutral=0.0)
+    return RuleSettings(limit=20.0, neutral=0.0, front_limit=20.0, front_neutral=0.0, delta=20.0)
 
 
 def _lean() -> RuleSettings:
     # No source gives a side-bend angle (RULA/REBA add +1 for any side bending). Upright sitting in the
     # front_webcam videos rolls the shoulder line -2.5..1.8 deg (10th-90th percentile); a sideways
     # lean 8-9 deg (median), a head tilt about 3 deg.
-    return RuleSettings(limit=6.0, neutral=0.0, front_limit=6.0, front_neutral=0.0)
+    return RuleSettings(limit=6.0, neutral=0.0, front_limit=6.0, front_neutral=0.0, delta=6.0)
 
 
 def _head_tilt() -> RuleSettings:
     # As for lean: RULA adds +1 for a side-bent neck without a number. The head rolls 12-15 deg
     # against the shoulders in the tilted front_webcam frames and within about +-5 deg upright.
-    return RuleSettings(limit=10.0, neutral=0.0, front_limit=10.0, front_neutral=0.0)
+    return RuleSettings(limit=10.0, neutral=0.0, front_limit=10.0, front_neutral=0.0, delta=10.0)
 
 
 @dataclass(frozen=True)
@@ -145,9 +151,22 @@ class PoseSettings:
 
     min_visibility: float = _opt(0.5, 0, 1, doc=(
         "a landmark less visible than this makes the metrics built on it unknown"))
+    num_poses: int = _opt(3, 1, 5, doc="people to look for; the app judges the primary user among them")
+    people_check_s: float = _opt(3.0, 0.5, 60, unit="s", doc=(
+        "how often to look for other people in the frame (the user is followed in between)"))
     min_detection_confidence: float = _opt(0.5, 0, 1, doc="MediaPipe person detection confidence")
     min_presence_confidence: float = _opt(0.5, 0, 1, doc="MediaPipe pose presence confidence")
     min_tracking_confidence: float = _opt(0.5, 0, 1, doc="MediaPipe tracking confidence")
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Recording the user's upright posture."""
+
+    duration_s: float = _opt(5.0, 1, 120, unit="s", doc="how long to record the upright posture")
+    min_present: float = _opt(0.8, 0.1, 1, doc="share of the frames that must show the person")
+    max_spread_deg: float = _opt(3.0, 0.5, 30, unit="deg", doc=(
+        "refuse when an angle wanders more than this (median absolute deviation): sit still"))
 
 
 @dataclass(frozen=True)
@@ -164,10 +183,22 @@ class Settings:
     view: str = _opt("auto", choices=VIEWS, doc="camera view; 'auto' detects it from the landmarks")
     window: bool = _opt(True, doc="show the live window (off: --no-window)")
     log: str | None = _opt(None, nullable=True, doc="JSON Lines log file")
+    data_dir: str | None = _opt(None, nullable=True, doc=(
+        "where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
     pose: PoseSettings = field(default_factory=PoseSettings)
+
+    @property
+    def data_path(self) -> Path:
+        """The data directory (resolved by load_settings; the platform default if unset)."""
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("posture", appauthor=False))
 
     @property
     def analysis_fps(self) -> float | None:
@@ -332,15 +363,20 @@ def parse_assignment(text: str) -> dict[str, Any]:
 
 
 def load_settings(file_data: Mapping[str, Any] | None = None,
-                  overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Build the settings: defaults, then the profile, then the file, then the overrides.
+                  overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings: defaults, then the profile, then the file, the environment, the overrides.
 
     Args:
         file_data: the parsed TOML config file, if any.
         overrides: nested values from the command line.
+        environ: environment variables (``POSTURE_DATA_DIR``); the process environment by default.
     """
     file_data = dict(file_data or {})
     overrides = dict(overrides or {})
+    env = os.environ if environ is None else environ
+    if "data_dir" not in overrides and env.get("POSTURE_DATA_DIR"):
+        overrides["data_dir"] = env["POSTURE_DATA_DIR"]
     profile = overrides.get("profile", file_data.get("profile", Settings.profile))
     if profile not in PROFILES:
         raise ConfigError(f"profile = {profile!r} is not allowed: use one of {', '.join(PROFILES)}")

@@ -72,6 +72,19 @@ class Landmarks:
         """(2,) pixel position of a landmark."""
         return np.asarray(self.px[index])
 
+    def shifted(self, dx: float, dy: float, image_size: tuple[int, int]) -> "Landmarks":
+        """The same landmarks found in a crop whose top-left corner is at (dx, dy) of a larger image."""
+        return Landmarks(px=self.px + np.array([dx, dy]), depth=self.depth, visibility=self.visibility,
+                         presence=self.presence, world=self.world, image_size=image_size)
+
+    def box(self, min_visibility: float = 0.5) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1) pixel box around the landmarks that are inside the image."""
+        inside = self.presence >= min_visibility
+        pts = self.px[inside] if inside.any() else self.px
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        return float(x0), float(y0), float(x1), float(y1)
+
     @classmethod
     def from_arrays(cls, norm: np.ndarray, image_size: tuple[int, int],
                     world: np.ndarray | None = None) -> "Landmarks":

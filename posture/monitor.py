@@ -19,10 +19,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
+from .bands import ISO_HEAD_HOLD, ISO_TRUNK_HOLD, max_hold_s
 from .config import ALERT_KINDS, AlertSettings, RulesSettings
 from .metrics import Metrics
+
+if TYPE_CHECKING:
+    from .calibration import Baseline
 
 
 class State(str, Enum):
@@ -47,6 +51,14 @@ KIND_METRIC: dict[str, tuple[str, int]] = {
 # A sideways lean also rolls the head: while the lean is deviating, a head tilt is not reported.
 SUPPRESSED_BY: dict[str, tuple[str, ...]] = {"head_tilt": ("lean",)}
 
+# ISO 11226 caps how long a severe static posture may be held: the alert comes no later than that,
+# even when the configured delay is longer. Neck flexion stands in for the head inclination.
+HOLD_TABLES: dict[str, tuple[tuple[float, float], ...]] = {"phone_posture": ISO_HEAD_HOLD, "slump": ISO_TRUNK_HOLD}
+
+# The side-view CVA is on the clinical scale: with a calibration its clinical cut-off still applies
+# when the user's own upright CVA lies at least this far above it.
+CLINICAL_MARGIN_DEG = 2.0
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -59,6 +71,8 @@ class Rule:
         limit: the value where a deviation starts.
         neutral: the upright reference value.
         release_fraction: the deviation ends back inside this fraction of (limit - neutral).
+        hold_table: ISO 11226 (angle, seconds) holding times that cap the alert delay, if any.
+        calibrated: the limits come from the user's own upright posture.
     """
 
     kind: str
@@ -67,6 +81,8 @@ class Rule:
     limit: float
     neutral: float
     release_fraction: float = 0.6
+    hold_table: tuple[tuple[float, float], ...] | None = None
+    calibrated: bool = False
 
     def __post_init__(self) -> None:
         span = self.limit - self.neutral
@@ -97,6 +113,12 @@ class Rule:
         """The worse of two values."""
         return a if self.badness(a) >= self.badness(b) else b
 
+    def max_hold_s(self, value: float) -> float | None:
+        """The ISO 11226 holding time of this value (measured from upright), None if uncapped."""
+        if self.hold_table is None:
+            return None
+        return max_hold_s(self.hold_table, (value - self.neutral) * (self.direction or 1))
+
 
 @dataclass(frozen=True)
 class Event:
@@ -110,7 +132,9 @@ class Event:
         peak: the worst value of the metric during the deviation.
         metric: the metric key.
         end: when the alert ended (alert_end only).
-        reason: why an alert ended: "recovered", "unknown" (metric or person gone) or "finished".
+        reason: why an alert came: "sustained" (the configured delay) or "iso11226" (a severe
+            posture held as long as ISO 11226 allows); why it ended: "recovered", "unknown"
+            (metric or person gone) or "finished".
     """
 
     type: str
@@ -223,11 +247,16 @@ class _Tracker:
         if self.state is State.DEVIATING and sustained >= timing.glance_s and self.pending:
             self.durations.deviating += self.pending
             self.pending = 0.0
-        if (self.state is State.DEVIATING and sustained >= timing.alert_after_s
-                and t >= self.cooldown_until and beyond):
+        if self.state is not State.DEVIATING or not beyond or t < self.cooldown_until:
+            return None
+        delay, reason = timing.alert_after_s, "sustained"
+        cap = rule.max_hold_s(value)
+        if cap is not None and cap < delay:
+            delay, reason = max(cap, timing.glance_s), "iso11226"
+        if sustained >= delay:
             self.state = State.ALERT
             self.durations.alerts += 1
-            return Event("alert", self.kind, t, self.dev_start, self.peak, KIND_METRIC[self.kind][0])
+            return Event("alert", self.kind, t, self.dev_start, self.peak, KIND_METRIC[self.kind][0], reason=reason)
         return None
 
     def _leave(self, t: float, new_state: State, reason: str) -> Event | None:
@@ -250,16 +279,30 @@ class _Tracker:
         return event
 
 
-def rules_from_settings(rules: RulesSettings, release_fraction: float) -> dict[str, list[Rule]]:
-    """The enabled rules for each view, built from the settings."""
+def rules_from_settings(rules: RulesSettings, release_fraction: float,
+                        baseline: "Baseline | None" = None) -> dict[str, list[Rule]]:
+    """The enabled rules for each view, from the settings and, where there is one, the calibration.
+
+    With a calibration in a view, a rule's upright reference is the user's own upright value and
+    its limit lies ``delta`` beyond it; in the side view the clinical CVA cut-off applies as well.
+    """
     out: dict[str, list[Rule]] = {"front": [], "side": []}
     for kind in ALERT_KINDS:
         rs = rules.get(kind)
         if not rs.enabled:
             continue
         metric, direction = KIND_METRIC[kind]
-        out["side"].append(Rule(kind, metric, direction, rs.limit, rs.neutral, release_fraction))
-        out["front"].append(Rule(kind, metric, direction, rs.front_limit, rs.front_neutral, release_fraction))
+        hold = HOLD_TABLES.get(kind)
+        for view, limit, neutral in (("side", rs.limit, rs.neutral), ("front", rs.front_limit, rs.front_neutral)):
+            upright = baseline.median(metric) if baseline is not None and baseline.view == view else None
+            if upright is None:
+                out[view].append(Rule(kind, metric, direction, limit, neutral, release_fraction, hold))
+                continue
+            own_limit = upright + (direction or 1) * rs.delta
+            if kind == "forward_head" and view == "side" and upright - rs.limit >= CLINICAL_MARGIN_DEG:
+                own_limit = max(own_limit, rs.limit)  # whichever comes first
+            out[view].append(Rule(kind, metric, direction, own_limit, upright, release_fraction, hold,
+                                  calibrated=True))
     return out
 
 
@@ -286,6 +329,10 @@ class Monitor:
         self.observed_s = 0.0
         self.present_s = 0.0
         self.present = False
+
+    def set_rules(self, rules: Mapping[str, Sequence[Rule]]) -> None:
+        """Use new rules (a new calibration) from the next reading on; running states carry over."""
+        self.rules = {view: {r.kind: r for r in rs} for view, rs in rules.items()}
 
     @property
     def states(self) -> dict[str, State]:

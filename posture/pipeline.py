@@ -1,24 +1,19 @@
-"""One analysed frame, end to end: pose -> metrics -> smoothing -> judgement."""
+"""One analysed frame, end to end: pose -> person -> metrics -> smoothing -> judgement."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol, Sequence
+from typing import Mapping, Sequence
 
-import numpy as np
-
+from .bands import Band, cva_band, neck_flexion_band, relative_band, trunk_band
+from .calibration import Baseline, CalibrationRecorder
 from .capture import Frame
 from .config import Settings
 from .landmarks import Landmarks
 from .metrics import Metrics, compute_metrics, detect_view
 from .monitor import Event, Monitor, Rule, State, judge_still, rules_from_settings
+from .people import AWAY, PeopleTracker, PersonSelector, PoseModel
 from .smoothing import Smoother
-
-
-class PoseModel(Protocol):
-    """What the pipeline needs of a pose estimator (``pose.PoseEstimator``)."""
-
-    def estimate(self, image_bgr: np.ndarray, t: float) -> Landmarks | None: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,11 +22,16 @@ class Observation:
 
     Attributes:
         frame: the frame itself.
-        landmarks: the person's landmarks, None when nobody is in view.
-        metrics: the (smoothed) metrics that were judged, None when nobody is in view.
+        landmarks: the primary user's landmarks, None when nobody is judged.
+        metrics: the (smoothed) metrics that were judged, None when nobody is judged.
         view: the camera view used ("front" or "side"), None before anyone was seen.
         states: the state of each watched alert kind after this frame.
         events: alerts raised or ended by this frame.
+        raw: the unsmoothed metrics.
+        bands: clinical band of each known metric.
+        people: how many people the model found.
+        presence: "present", "away" (nobody) or "moved" (the user left their place: not judged).
+        calibrated: the judgement uses the user's own calibration in this view.
     """
 
     frame: Frame
@@ -40,10 +40,15 @@ class Observation:
     view: str | None
     states: Mapping[str, State]
     events: Sequence[Event] = field(default_factory=tuple)
+    raw: Metrics | None = None
+    bands: Mapping[str, Band] = field(default_factory=dict)
+    people: int = 0
+    presence: str = AWAY
+    calibrated: bool = False
 
     @property
     def present(self) -> bool:
-        """Someone is in view."""
+        """The user is in view and judged."""
         return self.landmarks is not None
 
 
@@ -72,30 +77,68 @@ class ViewTracker:
             self.view, self._candidate = detected, None
         return self.view
 
-    def reset(self) -> None:
-        """Forget the view (a new, unrelated image)."""
-        self.view = self._candidate = None
+
+def metric_bands(metrics: Metrics, rules: Sequence[Rule]) -> dict[str, Band]:
+    """The band of every known metric: clinical where a source gives numbers, else against the rule.
+
+    Neck flexion and trunk inclination are banded from the rule's upright reference (0 from the side,
+    the user's own upright value with a calibration); the CVA on its clinical scale from the side.
+    """
+    by_metric = {r.metric: r for r in rules}
+    out: dict[str, Band] = {}
+    for key, value in metrics.values().items():
+        if value is None:
+            continue
+        rule = by_metric.get(key)
+        if key == "cva_deg" and metrics.view == "side":
+            out[key] = cva_band(value)
+        elif key == "neck_flexion_deg":
+            out[key] = neck_flexion_band(value - (rule.neutral if rule else 0.0))
+        elif key == "trunk_inclination_deg":
+            out[key] = trunk_band(value - (rule.neutral if rule else 0.0))
+        elif rule is not None:
+            out[key] = relative_band(rule.badness(value), rule.release_fraction)
+    return out
 
 
 class Pipeline:
     """Turns frames into observations.
 
     Args:
-        pose: the pose estimator.
+        pose: the pose estimator that follows the user (VIDEO mode, one pose; for stills, one that
+            finds everyone in an image).
         settings: the app settings (view, smoothing, rules, timing, stills).
+        baseline: the user's calibration for this profile, if any.
+        finder: an estimator that finds everyone in one image, run every few seconds to keep the
+            tracker on the primary user when others are in the frame; None to skip that.
     """
 
-    def __init__(self, pose: PoseModel, settings: Settings) -> None:
-        self.pose = pose
+    def __init__(self, pose: PoseModel, settings: Settings, baseline: Baseline | None = None,
+                 finder: PoseModel | None = None) -> None:
         self.settings = settings
         self.stills = settings.stills
-        self.rules: dict[str, list[Rule]] = rules_from_settings(settings.rules, settings.alerts.release_fraction)
-        self.monitor = Monitor(self.rules, settings.alerts)
+        self.monitor = Monitor(rules_from_settings(settings.rules, settings.alerts.release_fraction), settings.alerts)
+        self.people = PersonSelector()
+        self.tracker = PeopleTracker(pose, finder, self.people, check_s=settings.pose.people_check_s)
+        self.set_baseline(baseline)
         sm = settings.smoothing
         self.smoother = Smoother(min_cutoff_hz=sm.min_cutoff_hz, beta=sm.beta, d_cutoff_hz=sm.d_cutoff_hz) \
             if sm.enabled and not self.stills else None
         self.views = ViewTracker()
         self.last_view: str | None = None
+        self.recorder: CalibrationRecorder | None = None
+
+    def set_baseline(self, baseline: Baseline | None) -> None:
+        """Judge against a (new) calibration from now on."""
+        self.baseline = baseline
+        self.rules: dict[str, list[Rule]] = rules_from_settings(
+            self.settings.rules, self.settings.alerts.release_fraction, baseline)
+        self.monitor.set_rules(self.rules)
+        self.people.set_reference(baseline.position if baseline is not None else None)
+
+    def start_calibration(self, recorder: CalibrationRecorder) -> None:
+        """Feed the next frames to a calibration recorder as well."""
+        self.recorder = recorder
 
     def _view(self, lm: Landmarks, t: float) -> str:
         if self.settings.view != "auto":
@@ -105,19 +148,28 @@ class Pipeline:
 
     def process(self, frame: Frame) -> Observation:
         """Analyse one frame."""
-        lm = self.pose.estimate(frame.image, frame.t)
-        metrics: Metrics | None = None
+        if self.stills:
+            self.people.reset()
+        lm, presence = self.tracker.find(frame.image, frame.t)
+        raw: Metrics | None = None
         if lm is not None:
             view = self._view(lm, frame.t)
             self.last_view = view
-            metrics = compute_metrics(lm, view, min_visibility=self.settings.pose.min_visibility)
+            raw = compute_metrics(lm, view, min_visibility=self.settings.pose.min_visibility)
+        if self.recorder is not None:
+            self.recorder.add(raw, lm, frame.t)
+        view_rules = self.rules.get(raw.view, []) if raw is not None else []
+        calibrated = any(r.calibrated for r in view_rules)
         if self.stills:
-            states = judge_still(metrics, self.rules)
-            return Observation(frame, lm, metrics, self.last_view if lm is not None else None, states)
-        if self.smoother is not None:
-            metrics = self.smoother.update(metrics, frame.t)
+            states = judge_still(raw, self.rules)
+            bands = metric_bands(raw, view_rules) if raw is not None else {}
+            return Observation(frame, lm, raw, self.last_view if lm is not None else None, states, (), raw, bands,
+                               self.tracker.count, presence, calibrated)
+        metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
         events = self.monitor.update(metrics, frame.t)
-        return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events))
+        bands = metric_bands(metrics, view_rules) if metrics is not None else {}
+        return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
+                           self.tracker.count, presence, calibrated)
 
     def gap(self, t: float) -> None:
         """No frames for a while (camera lost): restart smoothing, do not count the time."""

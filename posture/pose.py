@@ -54,12 +54,14 @@ class PoseEstimator:
     Args:
         model: ``lite``, ``full`` or a path to a ``.task`` bundle.
         video: track across frames (VIDEO mode) instead of judging each image alone (IMAGE mode).
+        num_poses: how many people to look for (the app judges one of them, the primary user).
         min_detection_confidence, min_presence_confidence, min_tracking_confidence: MediaPipe's
             thresholds, 0..1.
     """
 
-    def __init__(self, model: str = "full", *, video: bool = True, min_detection_confidence: float = 0.5,
-                 min_presence_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+    def __init__(self, model: str = "full", *, video: bool = True, num_poses: int = 2,
+                 min_detection_confidence: float = 0.5, min_presence_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
         self.model_path = resolve_model(model)
@@ -68,7 +70,7 @@ class PoseEstimator:
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=mode,
-            num_poses=1,
+            num_poses=num_poses,
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
@@ -83,7 +85,12 @@ class PoseEstimator:
         self._calls = 0
 
     def estimate(self, image_bgr: np.ndarray, t: float) -> Landmarks | None:
-        """Landmarks of the person in a BGR image at time ``t`` seconds, or None if nobody is there."""
+        """Landmarks of the most confidently found person, or None if nobody is there."""
+        people = self.estimate_all(image_bgr, t)
+        return people[0] if people else None
+
+    def estimate_all(self, image_bgr: np.ndarray, t: float) -> list[Landmarks]:
+        """Landmarks of everyone found in a BGR image at time ``t`` seconds (possibly nobody)."""
         import mediapipe as mp
 
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
@@ -94,10 +101,8 @@ class PoseEstimator:
         else:
             result = self._detect(mp_image, t)
         self._calls += 1
-        if not result.pose_landmarks:
-            return None
         h, w = image_bgr.shape[:2]
-        return landmarks_from_result(result, (w, h))
+        return [landmarks_from_result(result, (w, h), i) for i in range(len(result.pose_landmarks or []))]
 
     def _detect(self, mp_image: Any, t: float) -> Any:
         if self.video:
@@ -118,14 +123,14 @@ class PoseEstimator:
         self.close()
 
 
-def landmarks_from_result(result: Any, image_size: tuple[int, int]) -> Landmarks:
-    """Convert the first pose of a ``PoseLandmarkerResult`` into :class:`Landmarks`."""
-    pose = result.pose_landmarks[0]
+def landmarks_from_result(result: Any, image_size: tuple[int, int], index: int = 0) -> Landmarks:
+    """Convert one pose of a ``PoseLandmarkerResult`` into :class:`Landmarks`."""
+    pose = result.pose_landmarks[index]
     norm = np.array([[p.x, p.y, p.z, _prob(p.visibility), _prob(p.presence)] for p in pose], dtype=np.float64)
     world = None
     world_list = getattr(result, "pose_world_landmarks", None)
-    if world_list:
-        world = np.array([[p.x, p.y, p.z] for p in world_list[0]], dtype=np.float64)
+    if world_list and len(world_list) > index:
+        world = np.array([[p.x, p.y, p.z] for p in world_list[index]], dtype=np.float64)
     if norm.shape[0] != N_LANDMARKS:
         raise ModelError(f"the pose model gave {norm.shape[0]} landmarks, expected {N_LANDMARKS}")
     return Landmarks.from_arrays(norm, image_size, world)

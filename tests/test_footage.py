@@ -41,8 +41,9 @@ class ReplayPose:
     def __init__(self, rec: Recording) -> None:
         self.by_t = dict(zip(rec.times, rec.landmarks))
 
-    def estimate(self, image: np.ndarray, t: float) -> Landmarks | None:
-        return self.by_t[t]
+    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
+        lm = self.by_t[t]
+        return [] if lm is None else [lm]
 
 
 def record_video(path: Path) -> Recording:

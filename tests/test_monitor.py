@@ -105,7 +105,7 @@ def test_absent_person_ends_deviation_without_alert_and_is_not_bad_time() -> Non
 def test_absence_during_an_alert_ends_it_as_unknown() -> None:
     mon = monitor(PHONE)
     events = run(mon, [(35, 65), (None, 10)])
-    assert [(e.type, e.reason) for _, e in events] == [("alert", ""), ("alert_end", "unknown")]
+    assert [(e.type, e.reason) for _, e in events] == [("alert", "sustained"), ("alert_end", "unknown")]
     assert events[1][0] == pytest.approx(65.0 + 3.0, abs=0.15)
     assert mon.states["phone_posture"] is State.UNKNOWN
 

@@ -1,0 +1,238 @@
+"""Calibration: the user's own upright posture, recorded for a few seconds and kept per profile.
+
+A :class:`Baseline` holds robust statistics (median and median absolute deviation) of every metric,
+the camera view it was taken in, where the person sat in the picture, and when and from what it was
+recorded. With a baseline the rules judge deviations from the user's own upright posture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import PostureError
+from .landmarks import LM, Landmarks
+from .metrics import METRIC_KEYS, Metrics
+
+# The view each profile is meant for; a calibration in another view is refused.
+PROFILE_VIEWS = {"desk": "front", "phone": "front", "side": "side"}
+ANGLE_KEYS = tuple(k for k in METRIC_KEYS if k.endswith("_deg"))
+BASELINE_VERSION = 1
+
+
+class CalibrationError(PostureError):
+    """A calibration that cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class MetricStats:
+    """Robust statistics of one metric during the calibration."""
+
+    median: float
+    mad: float  # median absolute deviation
+    n: int
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the person sat: shoulder midpoint as a fraction of the image, and their size.
+
+    ``size`` is the shoulder-to-ear distance as a fraction of the image height (it works in both
+    views, unlike the shoulder width).
+    """
+
+    x: float
+    y: float
+    size: float
+    aspect: float = 4 / 3  # image width / height
+
+    @classmethod
+    def of(cls, lm: Landmarks) -> "Position":
+        """The position of a person in their image."""
+        w, h = lm.image_size
+        shoulders = (lm.px[LM.LEFT_SHOULDER] + lm.px[LM.RIGHT_SHOULDER]) / 2.0
+        ears = (lm.px[LM.LEFT_EAR] + lm.px[LM.RIGHT_EAR]) / 2.0
+        return cls(float(shoulders[0] / w), float(shoulders[1] / h), float(np.linalg.norm(shoulders - ears) / h),
+                   float(w / h))
+
+    def distance(self, other: "Position") -> float:
+        """How far apart two positions are: the shift in units of the person's size, plus the
+        change of size (coming nearer or moving back) as a log ratio."""
+        size = max(self.size, other.size, 1e-6)
+        shift = math.hypot((self.x - other.x) * self.aspect, self.y - other.y) / size
+        scale = abs(math.log(max(other.size, 1e-6) / max(self.size, 1e-6)))
+        return shift + scale
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A user's upright posture for one profile."""
+
+    profile: str
+    view: str
+    created: str  # ISO 8601 local time
+    source: str
+    model: str
+    duration_s: float
+    frames: int
+    stats: Mapping[str, MetricStats]
+    position: Position
+    version: int = BASELINE_VERSION
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def median(self, metric: str) -> float | None:
+        """The upright value of a metric, None if it was not measurable."""
+        s = self.stats.get(metric)
+        return None if s is None else s.median
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Baseline":
+        """Read a stored baseline; raises CalibrationError if it is not one."""
+        try:
+            return cls(profile=str(data["profile"]), view=str(data["view"]), created=str(data["created"]),
+                       source=str(data["source"]), model=str(data["model"]),
+                       duration_s=float(data["duration_s"]), frames=int(data["frames"]),
+                       stats={k: MetricStats(float(v["median"]), float(v["mad"]), int(v["n"]))
+                              for k, v in data["stats"].items()},
+                       position=Position(**data["position"]), version=int(data.get("version", 1)),
+                       extra=dict(data.get("extra", {})))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CalibrationError(f"the stored calibration is damaged ({exc}): calibrate again") from None
+
+    def describe(self) -> str:
+        """One line for people."""
+        return f"calibration of {self.created[:16].replace('T', ' ')} ({self.view} view, {self.frames} frames)"
+
+
+class CalibrationRecorder:
+    """Collects the frames of a calibration and turns them into a :class:`Baseline`.
+
+    Args:
+        profile: the profile being calibrated.
+        duration_s: how long to record (from the first frame).
+        min_present: share of the frames that must show the person.
+        max_spread_deg: largest median absolute deviation an angle may have (the person sat still).
+        source, model: recorded with the baseline.
+    """
+
+    def __init__(self, *, profile: str, duration_s: float = 5.0, min_present: float = 0.8,
+                 max_spread_deg: float = 3.0, source: str = "", model: str = "") -> None:
+        self.profile = profile
+        self.duration_s = duration_s
+        self.min_present = min_present
+        self.max_spread_deg = max_spread_deg
+        self.source = source
+        self.model = model
+        self._start: float | None = None
+        self._last: float | None = None
+        self._frames = 0
+        self._metrics: list[Metrics] = []
+        self._positions: list[Position] = []
+
+    def add(self, metrics: Metrics | None, landmarks: Landmarks | None, t: float) -> None:
+        """One analysed frame (raw, unsmoothed metrics)."""
+        if self._start is None:
+            self._start = t
+        self._last = t
+        self._frames += 1
+        if metrics is not None and landmarks is not None:
+            self._metrics.append(metrics)
+            self._positions.append(Position.of(landmarks))
+
+    def done(self) -> bool:
+        """Enough time has been recorded."""
+        return self._start is not None and self._last is not None and self._last - self._start >= self.duration_s
+
+    def progress(self) -> float:
+        """0..1 of the recording time."""
+        if self._start is None or self._last is None:
+            return 0.0
+        return min(1.0, (self._last - self._start) / self.duration_s)
+
+    def result(self, now: dt.datetime | None = None) -> Baseline:
+        """The baseline; raises :class:`CalibrationError` when the recording is not usable."""
+        if self._frames == 0:
+            raise CalibrationError("calibration got no frames from the source")
+        present = len(self._metrics) / self._frames
+        if present < self.min_present or len(self._metrics) < 3:
+            raise CalibrationError(
+                f"calibration refused: you were in view in only {present:.0%} of the frames "
+                f"(at least {self.min_present:.0%} needed); sit in front of the camera and try again")
+        views = [m.view for m in self._metrics]
+        view = max(set(views), key=views.count)
+        expected = PROFILE_VIEWS.get(self.profile)
+        if expected is not None and view != expected:
+            raise CalibrationError(
+                f"calibration refused: the camera sees you from the {view}, but the {self.profile} profile "
+                f"needs a {expected} view; move the camera or choose the profile that fits (--profile)")
+        same_view = [m for m in self._metrics if m.view == view]
+        stats: dict[str, MetricStats] = {}
+        for key in METRIC_KEYS:
+            values = np.array([getattr(m, key) for m in same_view if getattr(m, key) is not None], dtype=float)
+            if values.size < max(3, len(same_view) // 2):
+                continue
+            median = float(np.median(values))
+            mad = float(np.median(np.abs(values - median)))
+            if key in ANGLE_KEYS and mad > self.max_spread_deg:
+                raise CalibrationError(
+                    f"calibration refused: you moved too much ({key} varied by {mad:.1f} deg, at most "
+                    f"{self.max_spread_deg:.1f} allowed); sit still in your upright posture and try again")
+            stats[key] = MetricStats(median, mad, int(values.size))
+        if "cva_deg" not in stats:
+            raise CalibrationError("calibration refused: your head and shoulders were not visible enough; "
+                                   "make sure the camera sees both")
+        xs = np.array([[p.x, p.y, p.size, p.aspect] for p in self._positions])
+        position = Position(*(float(v) for v in np.median(xs, axis=0)))
+        created = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+        assert self._start is not None and self._last is not None
+        return Baseline(profile=self.profile, view=view, created=created, source=self.source, model=self.model,
+                        duration_s=round(self._last - self._start, 2), frames=len(same_view), stats=stats,
+                        position=position)
+
+
+def baseline_path(data_dir: Path, profile: str) -> Path:
+    """Where a profile's calibration is kept."""
+    return data_dir / "calibrations" / f"{profile}.json"
+
+
+def save_baseline(data_dir: Path, baseline: Baseline) -> Path:
+    """Store a baseline (atomically: a crash never leaves half a file). Returns the path."""
+    path = baseline_path(data_dir, baseline.profile)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(baseline.to_json(), fh, indent=1)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CalibrationError(f"cannot store the calibration in {path.parent}: {exc.strerror or exc}") from None
+    return path
+
+
+def load_baseline(data_dir: Path, profile: str) -> Baseline | None:
+    """The stored baseline of a profile, None if there is none."""
+    path = baseline_path(data_dir, profile)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CalibrationError(f"cannot read the calibration {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise CalibrationError(f"the stored calibration {path} is damaged: calibrate again") from None
+    return Baseline.from_json(data)

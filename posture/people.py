@@ -1,0 +1,158 @@
+"""Who to judge: the primary user among the people in the frame, and whether they are at their place.
+
+With a calibration the primary user is the person nearest the calibrated position; without one,
+the person judged last (so the choice does not flip between frames), or at the start the largest and
+most central person. Someone standing up or moving away from their place is not judged: their
+posture there is not a sitting posture.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .calibration import Position
+from .landmarks import Landmarks
+
+PRESENT, AWAY, MOVED = "present", "away", "moved"
+
+
+def prominence(p: Position) -> float:
+    """Larger and more central people score higher."""
+    return p.size * (1.0 - min(abs(p.x - 0.5), 0.5))
+
+
+class PersonSelector:
+    """Picks the primary user in each frame and tells whether they sit at their usual place.
+
+    Args:
+        reference: the calibrated position, if any.
+        max_shift: a position further than this (in units of the person's size) from the reference
+            counts as having moved away (stood up, left the desk).
+        adapt_s: without a calibration, the reference follows the person's own recent position with
+            this time constant (seconds), so a standing-up is told from a slow shift of the chair.
+    """
+
+    def __init__(self, reference: Position | None = None, *, max_shift: float = 1.2, adapt_s: float = 120.0) -> None:
+        self.calibrated = reference
+        self.max_shift = max_shift
+        self.adapt_s = adapt_s
+        self._running: Position | None = None
+        self._last: Position | None = None
+        self._last_t: float | None = None
+
+    def set_reference(self, reference: Position | None) -> None:
+        """Use a (new) calibrated position."""
+        self.calibrated = reference
+        self._running = None
+
+    def choose(self, people: Sequence[Landmarks]) -> tuple[Landmarks, Position]:
+        """The primary user among several people (not empty): nearest the calibrated (or last)
+        position, else the largest and most central."""
+        positions = [Position.of(p) for p in people]
+        anchor = self.calibrated or self._last
+        if anchor is not None:
+            index = min(range(len(people)), key=lambda i: positions[i].distance(anchor))
+        else:
+            index = max(range(len(people)), key=lambda i: prominence(positions[i]))
+        return people[index], positions[index]
+
+    def select(self, people: Sequence[Landmarks], t: float) -> tuple[Landmarks | None, str]:
+        """The primary user (None when nobody is judged) and why: present, away or moved."""
+        if not people:
+            return None, AWAY
+        chosen, pos = self.choose(people)
+        reference = self.calibrated or self._running
+        if reference is not None and pos.distance(reference) > self.max_shift:
+            self._last = pos
+            return None, MOVED
+        self._last = pos
+        self._adapt(pos, t)
+        return chosen, PRESENT
+
+    def _adapt(self, pos: Position, t: float) -> None:
+        if self.calibrated is not None:
+            return
+        if self._running is None or self._last_t is None:
+            self._running, self._last_t = pos, t
+            return
+        a = min(1.0, max(0.0, t - self._last_t) / self.adapt_s)
+        r = self._running
+        self._running = Position(r.x + a * (pos.x - r.x), r.y + a * (pos.y - r.y), r.size + a * (pos.size - r.size),
+                                 pos.aspect)
+        self._last_t = t
+
+    def reset(self) -> None:
+        """Forget the running reference (an unrelated image follows)."""
+        self._running = self._last = None
+        self._last_t = None
+
+
+class PoseModel(Protocol):
+    """A pose estimator (``pose.PoseEstimator``): everyone found in an image."""
+
+    def estimate_all(self, image_bgr: np.ndarray, t: float) -> list[Landmarks]: ...
+
+
+def crop_box(box: tuple[float, float, float, float], image_size: tuple[int, int],
+             margin: float = 0.6) -> tuple[int, int, int, int]:
+    """The box grown by ``margin`` of its size on every side (at least a square around its centre),
+    clipped to the image; integers (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    w, h = image_size
+    side = max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = side * (0.5 + margin)
+    return (max(0, int(cx - half)), max(0, int(cy - half)), min(w, int(cx + half + 1)), min(h, int(cy + half + 1)))
+
+
+class PeopleTracker:
+    """Finds the primary user in each frame, cheaply.
+
+    Tracking one person (MediaPipe VIDEO mode with one pose) costs one landmark inference a frame;
+    looking for several people in every frame would run the person detector every frame as well.
+    So the ``tracker`` follows one person, and every ``check_s`` seconds the ``finder`` (IMAGE mode,
+    several poses) looks for everyone. When there are others in the frame, the tracker is given a
+    crop around the primary user, so that it follows them and not someone walking behind.
+
+    Args:
+        tracker: follows one person across frames.
+        finder: finds everyone in one image; None to use the tracker's output as it is.
+        selector: chooses the primary user and tells whether they are at their place.
+        check_s: how often to look for other people.
+    """
+
+    def __init__(self, tracker: PoseModel, finder: PoseModel | None, selector: PersonSelector, *,
+                 check_s: float = 3.0) -> None:
+        self.tracker = tracker
+        self.finder = finder
+        self.selector = selector
+        self.check_s = check_s
+        self._last_check: float | None = None
+        self._crop: tuple[int, int, int, int] | None = None
+        self.count = 0  # people seen at the last check
+
+    def find(self, image: np.ndarray, t: float) -> tuple[Landmarks | None, str]:
+        """The primary user's landmarks (None when not judged) and their presence."""
+        h, w = image.shape[:2]
+        if self.finder is not None and (self._last_check is None or t - self._last_check >= self.check_s
+                                        or t < self._last_check):
+            self._last_check = t
+            everyone = self.finder.estimate_all(image, t)
+            self.count = len(everyone)
+            if len(everyone) > 1:
+                primary, _ = self.selector.choose(everyone)
+                self._crop = crop_box(primary.box(), (w, h))
+            else:
+                self._crop = None
+        if self._crop is not None:
+            x0, y0, x1, y1 = self._crop
+            found = [lm.shifted(x0, y0, (w, h)) for lm in self.tracker.estimate_all(image[y0:y1, x0:x1], t)]
+            if found:  # follow the user with the crop
+                self._crop = crop_box(found[0].box(), (w, h))
+        else:
+            found = self.tracker.estimate_all(image, t)
+        if self.finder is None:
+            self.count = len(found)
+        return self.selector.select(found, t)
