@@ -31,6 +31,9 @@ EXAMPLES = """\
 examples:
   posture-monitor                          watch webcam 0 in a window
   posture-monitor --source demo            the bundled demo clip (a person slumping at a desk)
+  posture-monitor --calibrate              record your upright posture first (sit upright, 5 s)
+  posture-monitor --profile side --calibrate --source upright.mp4
+                                           calibrate the side profile from a recording
   posture-monitor --source 1 --profile phone --fps 5
                                            second camera, phone posture, 5 analyses a second
   posture-monitor --source talk.mp4 --no-window --log talk.jsonl
@@ -78,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alert-after", type=float, metavar="SECONDS",
                    help="alert when a bad posture lasts this long (default 60)")
     p.add_argument("--no-window", action="store_true", help="run headless: no live window")
+    p.add_argument("--calibrate", action="store_true",
+                   help="record your upright posture (a few seconds of the camera, or a short clip or a few "
+                        "photos given with --source) and keep it for the profile; alerts then judge you "
+                        "against it (in the window: press c)")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)")
     p.add_argument("--log", metavar="FILE", help="write every analysed frame and alert as JSON Lines")
     p.add_argument("--config", metavar="FILE", help="TOML settings file (see --list-settings)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -93,11 +102,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     for key, value in (("source", args.source), ("profile", args.profile), ("model", args.model),
                        ("fps", args.fps), ("sequence_fps", args.sequence_fps), ("stills", args.stills),
-                       ("view", args.view), ("log", args.log)):
+                       ("view", args.view), ("log", args.log), ("data_dir", args.data_dir)):
         if value is not None:
             overrides[key] = value
     if args.no_window:
         overrides["window"] = False
+    if overrides.get("source") == "demo" and "profile" not in overrides and "profile" not in file_data:
+        overrides["profile"] = "side"  # the demo clip is filmed from the side
     if args.alert_after is not None:
         overrides.setdefault("alerts", {})["alert_after_s"] = args.alert_after
     for assignment in args.set:
@@ -130,27 +141,34 @@ def open_pose(settings: Settings) -> tuple[Any, Any]:
     return tracker, finder
 
 
-def run(settings: Settings) -> int:
-    """Monitor with the given settings; returns the exit code."""
+def run(settings: Settings, *, calibrate: bool = False) -> int:
+    """Monitor (or calibrate) with the given settings; returns the exit code."""
     from rich.console import Console
 
-    from .app import App
+    from .app import App, Calibrator
+    from .calibration import load_baseline
     from .capture import ImageSource, open_source
     from .pipeline import Pipeline
     from .sinks.jsonlog import JsonLinesLog
     from .sinks.terminal import TerminalSink
     from .sinks.window import WindowSink, display_available
-    from .summary import SessionSummary
+    from .summary import SessionSummary, render_baseline
 
     err = Console(stderr=True)
+    baseline = None if calibrate else load_baseline(settings.data_path, settings.profile)
     source = open_source(settings.source, max_fps=settings.analysis_fps, sequence_fps=settings.sequence_fps,
                          stills=settings.stills)
     sinks: list[Any] = []
     pose = finder = None
     try:
         pose, finder = open_pose(settings)
-        pipeline = Pipeline(pose, settings, finder=finder)
+        pipeline = Pipeline(pose, settings, baseline, finder=finder)
         summary = SessionSummary(stills=settings.stills)
+        if baseline is not None:
+            err.print(f"judging against your {baseline.describe()}", highlight=False)
+        elif not calibrate:
+            err.print(f"no calibration for the {settings.profile} profile yet: judging against general limits "
+                      "(calibrate with --calibrate, or c in the window)", style="dim", highlight=False)
         if settings.log:
             header = {"version": __version__, "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                       "source": settings.source, "model": str(pose.model_path.name),
@@ -158,10 +176,11 @@ def run(settings: Settings) -> int:
             sinks.append(JsonLinesLog(settings.log, header))
         sinks.append(TerminalSink(err, total=source.total, live=source.live, description=source.description))
         sinks.append(summary)
-        app = App(source, pipeline, sinks)
+        calibrator = Calibrator(settings, settings.data_path, pose.model_path.name)
+        app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate)
         if settings.window:
             if display_available():
-                app.sinks.append(WindowSink(on_quit=app.request_stop))
+                app.sinks.append(WindowSink(on_quit=app.request_stop, on_calibrate=app.start_calibration))
             else:
                 err.print("no display: running without a window (--no-window silences this note)",
                           style="dim", highlight=False)
@@ -178,6 +197,13 @@ def run(settings: Settings) -> int:
         if finder is not None:
             finder.close()
 
+    if calibrate:
+        if result.error is not None:
+            raise result.error
+        if result.baseline is None:
+            raise PostureError("calibration interrupted before it was complete: nothing stored")
+        print(render_baseline(result.baseline, calibrator.path))
+        return EXIT_OK
     print(summary.render(pipeline.monitor.durations(), pipeline.monitor.observed_s, pipeline.monitor.present_s))
     if result.error is not None:
         raise result.error
@@ -205,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(list_settings())
             return EXIT_OK
         settings = settings_from_args(args)
-        return run(settings)
+        return run(settings, calibrate=args.calibrate)
     except PostureError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

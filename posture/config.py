@@ -97,8 +97,9 @@ def _phone_posture() -> RuleSettings:
     # Neck flexion over 25 deg is not acceptable for static work (ISO 11226:2000); RULA scores
     # > 20 deg as its second-worst neck class. Phone use flexes the neck 33-45 deg (Lee et al. 2015).
     # Front: upright webcam users read 6-16 deg (a webcam below the eyes sees the face from below).
-    # Calibrated: 20 deg more flexion than your upright posture (RULA's > 20 deg class).
-    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=10.0, delta=20.0)
+    # Calibrated: 25 deg more flexion than your own upright posture (the same ISO 11226 limit, measured
+    # from your upright neck rather than from a general one; a desk slump bends the neck 10-20 deg).
+    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=10.0, delta=25.0)
 
 
 def _slump() -> RuleSettings:

@@ -65,7 +65,6 @@ class PersonSelector:
         chosen, pos = self.choose(people)
         reference = self.calibrated or self._running
         if reference is not None and pos.distance(reference) > self.max_shift:
-            self._last = pos
             return None, MOVED
         self._last = pos
         self._adapt(pos, t)
@@ -131,6 +130,7 @@ class PeopleTracker:
         self.check_s = check_s
         self._last_check: float | None = None
         self._crop: tuple[int, int, int, int] | None = None
+        self._alone_checks = 0
         self.count = 0  # people seen at the last check
 
     def find(self, image: np.ndarray, t: float) -> tuple[Landmarks | None, str]:
@@ -144,8 +144,13 @@ class PeopleTracker:
             if len(everyone) > 1:
                 primary, _ = self.selector.choose(everyone)
                 self._crop = crop_box(primary.box(), (w, h))
+                self._alone_checks = 0
             else:
-                self._crop = None
+                # The detector misses people now and then: only after several checks that see one
+                # person (or nobody) does the tracker get the whole frame again.
+                self._alone_checks += 1
+                if self._alone_checks >= 3:
+                    self._crop = None
         if self._crop is not None:
             x0, y0, x1, y1 = self._crop
             found = [lm.shifted(x0, y0, (w, h)) for lm in self.tracker.estimate_all(image[y0:y1, x0:x1], t)]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Mapping, Sequence
 
+from .calibration import Baseline
 from .monitor import Durations, Event, State
 from .pipeline import Observation
 from .text import KIND_LABELS, METRIC_LABELS, clock, duration
@@ -87,3 +89,15 @@ class SessionSummary:
                 continue
             lines.append(f"    {KIND_LABELS[kind]:<32} beyond the limit in {counts[State.DEVIATING]} of {judged}")
         return "\n".join(lines)
+
+
+def render_baseline(baseline: Baseline, path: Path | None) -> str:
+    """What a stored calibration holds, for people."""
+    lines = [f"Calibration stored for the {baseline.profile} profile: {baseline.describe()}"]
+    for key, stats in baseline.stats.items():
+        label, unit = METRIC_LABELS.get(key, (key, ""))
+        lines.append(f"  {label:<18} {stats.median:7.1f} {unit:<3} (varied by {stats.mad:.1f})")
+    if path is not None:
+        lines.append(f"  kept in {path}")
+    lines.append(f"From now on the {baseline.profile} profile judges you against this upright posture.")
+    return "\n".join(lines)

@@ -17,8 +17,12 @@ def sample_record(obs: Observation) -> dict[str, Any]:
     if obs.frame.name is not None:
         rec["file"] = obs.frame.name
     rec["present"] = obs.present
+    rec["presence"] = obs.presence
+    rec["people"] = obs.people
     rec["view"] = obs.view
+    rec["calibrated"] = obs.calibrated
     rec["metrics"] = obs.metrics.values() if obs.metrics is not None else {}
+    rec["bands"] = {k: b.level for k, b in obs.bands.items()}
     rec["states"] = {k: s.value for k, s in obs.states.items()}
     return rec
 

@@ -27,11 +27,14 @@ class WindowSink:
 
     Args:
         on_quit: called when the user asks to quit.
+        on_calibrate: called on the ``c`` key.
         title: the window title.
     """
 
-    def __init__(self, on_quit: Callable[[], None], title: str = WINDOW_TITLE) -> None:
+    def __init__(self, on_quit: Callable[[], None], on_calibrate: Callable[[], None] | None = None,
+                 title: str = WINDOW_TITLE) -> None:
         self.on_quit = on_quit
+        self.on_calibrate = on_calibrate
         self.title = title
         self._status = ""
         self._opened = False
@@ -50,6 +53,8 @@ class WindowSink:
         closed = self._opened and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
         if key in (ord("q"), 27) or closed:
             self.on_quit()
+        elif key == ord("c") and self.on_calibrate is not None:
+            self.on_calibrate()
 
     def status(self, message: str) -> None:
         self._status = message

@@ -1,0 +1,215 @@
+"""Calibration: recording, refusing, storing and judging against the user's own upright posture."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posture.bands import (
+    BAD,
+    BORDERLINE,
+    GOOD,
+    ISO_HEAD_HOLD,
+    ISO_TRUNK_HOLD,
+    cva_band,
+    max_hold_s,
+    neck_flexion_band,
+    trunk_band,
+)
+from posture.calibration import (
+    Baseline,
+    CalibrationError,
+    CalibrationRecorder,
+    MetricStats,
+    Position,
+    baseline_path,
+    load_baseline,
+    save_baseline,
+)
+from posture.config import AlertSettings, load_settings
+from posture.landmarks import LM
+from posture.metrics import Metrics
+from posture.monitor import Monitor, rules_from_settings
+from tests.conftest import DEMO_CLIP, ROOT, make_landmarks
+
+FRONT_POINTS = {LM.LEFT_SHOULDER: (420, 300), LM.RIGHT_SHOULDER: (220, 300), LM.LEFT_EAR: (360, 190),
+                LM.RIGHT_EAR: (280, 190), LM.NOSE: (320, 200)}
+
+
+def record(values: list[dict | None], profile: str = "desk", view: str = "front", **kwargs) -> Baseline:
+    rec = CalibrationRecorder(profile=profile, duration_s=2.0, **kwargs)
+    lm = make_landmarks(FRONT_POINTS)
+    for i, v in enumerate(values):
+        rec.add(None if v is None else Metrics(view=view, **v), None if v is None else lm, i * 0.1)
+    return rec.result()
+
+
+def test_recorder_keeps_robust_statistics() -> None:
+    rng = np.random.default_rng(1)
+    values = [{"cva_deg": 44 + rng.normal(0, 0.5), "lateral_lean_deg": 1.0} for _ in range(30)]
+    values[5] = {"cva_deg": 80.0, "lateral_lean_deg": 1.0}  # one wild frame does not move the median
+    b = record(values)
+    assert b.view == "front" and b.frames == 30 and b.profile == "desk"
+    assert b.stats["cva_deg"].median == pytest.approx(44, abs=0.4)
+    assert b.stats["cva_deg"].mad < 0.6
+    assert b.median("lateral_lean_deg") == 1.0 and b.median("head_tilt_deg") is None
+    assert b.position.x == pytest.approx(320 / 640) and b.position.size > 0
+
+
+@pytest.mark.parametrize("values,profile,view,message", [
+    ([None] * 20 + [{"cva_deg": 44.0}] * 5, "desk", "front", "in view in only 20%"),
+    ([{"cva_deg": 44.0 + (10 if i % 2 else -10)} for i in range(30)], "desk", "front", "you moved too much"),
+    ([{"cva_deg": 50.0}] * 30, "side", "front", "needs a side view"),
+    ([{"cva_deg": 50.0}] * 30, "desk", "side", "needs a front view"),
+    ([{"lateral_lean_deg": 1.0}] * 30, "desk", "front", "head and shoulders were not visible"),
+])
+def test_unusable_calibrations_are_refused(values: list, profile: str, view: str, message: str) -> None:
+    with pytest.raises(CalibrationError, match=message):
+        record(values, profile=profile, view=view)
+
+
+def test_store_and_reload(tmp_path: Path) -> None:
+    b = record([{"cva_deg": 44.0, "neck_flexion_deg": 9.0}] * 25)
+    path = save_baseline(tmp_path, b)
+    assert path == baseline_path(tmp_path, "desk") and not list(path.parent.glob("*.tmp"))
+    again = load_baseline(tmp_path, "desk")
+    assert again == b
+    assert load_baseline(tmp_path, "phone") is None
+    path.write_text("{not json")
+    with pytest.raises(CalibrationError, match="damaged"):
+        load_baseline(tmp_path, "desk")
+    path.write_text(json.dumps({"profile": "desk"}))
+    with pytest.raises(CalibrationError, match="damaged"):
+        load_baseline(tmp_path, "desk")
+
+
+def baseline(view: str, **medians: float) -> Baseline:
+    return Baseline(profile="side" if view == "side" else "desk", view=view, created="2026-11-25T10:00:00",
+                    source="test", model="m", duration_s=5, frames=50,
+                    stats={k: MetricStats(v, 0.3, 50) for k, v in medians.items()}, position=Position(0.5, 0.6, 0.2))
+
+
+def test_calibrated_rules() -> None:
+    settings = load_settings()
+    side = {r.kind: r for r in rules_from_settings(settings.rules, 0.6, baseline("side", cva_deg=52.0,
+                                                                                  neck_flexion_deg=-3.0))["side"]}
+    # 5 deg below the own upright 52 would be 47: the clinical 45.5 comes later, so 47 stands.
+    assert side["forward_head"].neutral == 52.0 and side["forward_head"].limit == 47.0
+    assert side["forward_head"].calibrated
+    assert side["phone_posture"].limit == 22.0  # 25 deg beyond the own upright -3
+    assert side["slump"].calibrated is False  # no trunk value in this baseline: general limits
+    # An upright CVA already near the cut-off: the user's own limit 5 deg below it.
+    near = {r.kind: r for r in rules_from_settings(settings.rules, 0.6, baseline("side", cva_deg=46.0))["side"]}
+    assert near["forward_head"].limit == 41.0
+    # Clinically good upright, so the clinical cut-off comes first when it is nearer.
+    high = {r.kind: r for r in rules_from_settings(settings.rules, 0.6, baseline("side", cva_deg=49.0))["side"]}
+    assert high["forward_head"].limit == 45.5
+    front = {r.kind: r for r in rules_from_settings(settings.rules, 0.6, baseline("front", cva_deg=44.0,
+                                                                                   lateral_lean_deg=2.0))["front"]}
+    assert front["forward_head"].limit == 39.0 and front["lean"].neutral == 2.0
+    assert front["lean"].beyond(8.5) and front["lean"].beyond(-4.5) and not front["lean"].beyond(7.5)
+    # The baseline applies only to its own view.
+    assert not any(r.calibrated for r in rules_from_settings(settings.rules, 0.6, baseline("front", cva_deg=44.0))["side"])
+
+
+@pytest.mark.parametrize("func,value,level", [
+    (cva_band, 50.0, GOOD), (cva_band, 49.99, BORDERLINE), (cva_band, 45.5, BORDERLINE), (cva_band, 45.49, BAD),
+    (neck_flexion_band, 10.0, GOOD), (neck_flexion_band, 10.01, BORDERLINE), (neck_flexion_band, 20.0, BORDERLINE),
+    (neck_flexion_band, 20.01, BAD), (neck_flexion_band, 25.01, BAD), (neck_flexion_band, -10.0, GOOD),
+    (neck_flexion_band, -10.01, BORDERLINE),
+    (trunk_band, 20.0, GOOD), (trunk_band, 20.01, BORDERLINE), (trunk_band, 60.0, BORDERLINE), (trunk_band, 60.01, BAD),
+])
+def test_band_boundaries(func, value: float, level: str) -> None:
+    band = func(value)
+    assert band.level == level and band.source and band.label
+
+
+def test_band_sources_name_the_facts() -> None:
+    assert "Mostafaee" in cva_band(40).source
+    assert "ISO 11226" in neck_flexion_band(30).source and "RULA" in neck_flexion_band(15).source
+    assert "ISO 11226" in trunk_band(30).source
+
+
+@pytest.mark.parametrize("table,angle,seconds", [
+    (ISO_HEAD_HOLD, 24.9, None), (ISO_HEAD_HOLD, 25, 480), (ISO_HEAD_HOLD, 30, 445), (ISO_HEAD_HOLD, 45, 340),
+    (ISO_HEAD_HOLD, 85, 60), (ISO_HEAD_HOLD, 95, 60),
+    (ISO_TRUNK_HOLD, 19, None), (ISO_TRUNK_HOLD, 20, 240), (ISO_TRUNK_HOLD, 40, 150), (ISO_TRUNK_HOLD, 70, 60),
+])
+def test_iso_11226_holding_times(table, angle: float, seconds: float | None) -> None:
+    assert max_hold_s(table, angle) == (None if seconds is None else pytest.approx(seconds))
+
+
+def test_iso_cap_brings_the_alert_forward() -> None:
+    settings = load_settings()
+    timing = AlertSettings(alert_after_s=600.0)
+    mon = Monitor(rules_from_settings(settings.rules, 0.6), timing)
+    t, events = 0.0, []
+    while t < 400 and not events:  # neck bent 85 deg: ISO 11226 allows 1 min
+        events = mon.update(Metrics(view="side", neck_flexion_deg=85.0), t)
+        t += 0.5
+    assert events and events[0].kind == "phone_posture" and events[0].reason == "iso11226"
+    assert events[0].t == pytest.approx(60.0, abs=0.6)
+
+
+def demo_excerpt(path: Path, ranges: list[range]) -> None:
+    """A short video of some of the demo clip's frames, at 10 fps."""
+    wanted = {i for r in ranges for i in r}
+    cap = cv2.VideoCapture(str(DEMO_CLIP))
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (640, 480))
+    for i in range(max(wanted) + 1):
+        ok, img = cap.read()
+        if i in wanted:
+            w.write(img)
+    cap.release()
+    w.release()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--no-window", *args],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
+
+
+def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None:
+    upright, slumped, data = tmp_path / "upright.mp4", tmp_path / "slumped.mp4", tmp_path / "data"
+    demo_excerpt(upright, [range(0, 70)])  # 7 s sitting upright
+    demo_excerpt(slumped, [range(300, 500)])  # 20 s of the slump (head forward, CVA about 38 deg)
+    r = run_cli("--source", str(upright), "--profile", "side", "--calibrate", "--data-dir", str(data))
+    assert r.returncode == 0, r.stderr
+    assert "Calibration stored for the side profile" in r.stdout
+    stored = load_baseline(data, "side")
+    assert stored is not None and stored.view == "side" and 48 < (stored.median("cva_deg") or 0) < 54
+    assert stored.duration_s >= 5.0 and stored.source == str(upright)
+    # Judged against it, the slump alerts (the clinical cut-off and the own limit agree).
+    log = tmp_path / "a.jsonl"
+    r = run_cli("--source", str(slumped), "--profile", "side", "--data-dir", str(data), "--log", str(log),
+                "--alert-after", "5")
+    assert r.returncode == 0 and "judging against your calibration" in r.stderr
+    records = [json.loads(x) for x in log.read_text().splitlines()]
+    assert all(s["calibrated"] for s in records if s["type"] == "sample" and s["present"])
+    assert [x["kind"] for x in records if x["type"] == "alert"] == ["forward_head"]
+    assert any(s["bands"].get("cva_deg") == "bad" for s in records if s["type"] == "sample")
+    # A patient whose habitual posture is this slump is calibrated in it: judged against their own
+    # posture, holding it is no deviation (the clinical band still says where it stands).
+    r = run_cli("--source", str(slumped), "--profile", "side", "--calibrate", "--data-dir", str(data))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("--source", str(slumped), "--profile", "side", "--data-dir", str(data), "--log", str(log),
+                "--alert-after", "5")
+    records = [json.loads(x) for x in log.read_text().splitlines()]
+    assert not [x for x in records if x["type"] == "alert" and x["kind"] == "forward_head"]
+    assert all(s["bands"].get("cva_deg") == "bad" for s in records if s["type"] == "sample" and s["present"])
+
+
+def test_calibration_refused_from_the_command_line(tmp_path: Path) -> None:
+    # The demo is filmed from the side: the desk profile (a frontal webcam) refuses it.
+    r = run_cli("--source", "demo", "--profile", "desk", "--calibrate", "--data-dir", str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1].startswith("posture-monitor: error: calibration refused: the camera "
+                                                         "sees you from the side")
+    assert load_baseline(tmp_path, "desk") is None

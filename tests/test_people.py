@@ -1,0 +1,101 @@
+"""The primary user among several people, and pausing when the user leaves their place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posture.calibration import Position
+from posture.capture import Frame
+from posture.config import load_settings
+from posture.landmarks import LM
+from posture.metrics import compute_metrics
+from posture.people import AWAY, MOVED, PRESENT, PersonSelector
+from posture.pipeline import Pipeline
+from posture.pose import PoseEstimator
+from tests.conftest import DATA, make_landmarks
+
+FRAMES = sorted((DATA / "front_webcam" / "images").glob("ngatrai_*.jpg"))
+OTHER = sorted((DATA / "front_webcam" / "images").glob("nghiengtrai_*.jpg"))
+
+
+def webcam(path: Path) -> np.ndarray:
+    return cv2.resize(cv2.imread(str(path)), (640, 360))
+
+
+def with_neighbour(user: np.ndarray, other: np.ndarray | None) -> np.ndarray:
+    """The user in the middle of a wide frame; a second person at the desk to their left (image right)."""
+    canvas = np.full((360, 1600, 3), 190, np.uint8)
+    canvas[:, 320:960] = user
+    if other is not None:
+        canvas[:, 960:1600] = other
+    return canvas
+
+
+def judged(image: np.ndarray, pose: PoseEstimator, selector: PersonSelector) -> tuple[dict, float]:
+    lm, presence = selector.select(pose.estimate_all(image, 0.0), 0.0)
+    assert lm is not None and presence == PRESENT
+    return compute_metrics(lm, "front").values(), float(lm.px[LM.NOSE, 0])
+
+
+def test_second_person_does_not_change_the_primary_users_metrics() -> None:
+    user, other = webcam(FRAMES[0]), webcam(OTHER[5])
+    with PoseEstimator("full", video=False, num_poses=3) as pose:
+        assert len(pose.estimate_all(with_neighbour(user, other), 0.0)) == 2
+        alone, x_alone = judged(with_neighbour(user, None), pose, PersonSelector())
+        crowded, x_crowded = judged(with_neighbour(user, other), pose, PersonSelector())
+        assert 320 < x_crowded < 960 and abs(x_crowded - x_alone) < 5  # the user, not the neighbour
+        for key in ("cva_deg", "neck_flexion_deg", "lateral_lean_deg", "head_tilt_deg"):
+            assert crowded[key] == pytest.approx(alone[key], abs=2.5), key
+        # Calibrated where the neighbour sits, the neighbour is the one judged.
+        neighbour_seat = Position(x=1280 / 1600, y=0.75, size=0.35, aspect=1600 / 360)
+        _, x = judged(with_neighbour(user, other), pose, PersonSelector(neighbour_seat, max_shift=5.0))
+        assert x > 960
+
+
+def test_tracking_stays_on_the_user_when_someone_joins() -> None:
+    """Video: the user alone, then a neighbour appears; the user is followed throughout."""
+    settings = load_settings(None, {"source": "video", "pose": {"people_check_s": 1.0}})
+    frames = [with_neighbour(webcam(f), webcam(OTHER[5]) if i >= 10 else None) for i, f in enumerate(FRAMES[:30])]
+    with PoseEstimator("full") as tracker, PoseEstimator("full", video=False, num_poses=3) as finder:
+        pipe = Pipeline(tracker, settings, finder=finder)
+        obs = [pipe.process(Frame(img, i * 0.5, i)) for i, img in enumerate(frames)]
+    assert all(o.present for o in obs)
+    noses = [float(o.landmarks.px[LM.NOSE, 0]) for o in obs if o.landmarks is not None]
+    assert all(320 < x < 960 for x in noses)
+    assert max(o.people for o in obs[10:]) == 2
+
+
+def person_at(x: float, y: float, scale: float = 1.0):
+    """A frontal person with the shoulder midpoint at (x, y) in a 640x480 image."""
+    s = scale
+    return make_landmarks({LM.LEFT_SHOULDER: (x + 100 * s, y), LM.RIGHT_SHOULDER: (x - 100 * s, y),
+                           LM.LEFT_EAR: (x + 40 * s, y - 110 * s), LM.RIGHT_EAR: (x - 40 * s, y - 110 * s),
+                           LM.NOSE: (x, y - 100 * s)})
+
+
+def test_selector_prefers_large_central_people_then_sticks() -> None:
+    sel = PersonSelector()
+    big_centre, small_side = person_at(320, 350), person_at(560, 200, 0.5)
+    chosen, presence = sel.select([small_side, big_centre], 0.0)
+    assert chosen is big_centre and presence == PRESENT
+    assert sel.select([], 1.0) == (None, AWAY)
+
+
+def test_standing_up_or_moving_away_pauses_judgement() -> None:
+    seat = Position.of(person_at(320, 350))
+    sel = PersonSelector(seat)
+    assert sel.select([person_at(330, 345)], 0.0)[1] == PRESENT
+    lm, presence = sel.select([person_at(320, 80)], 1.0)  # stood up: shoulders near the top of the frame
+    assert lm is None and presence == MOVED
+    # Without a calibration the user's own recent position is the reference.
+    free = PersonSelector()
+    for t in range(20):
+        assert free.select([person_at(320, 350)], float(t))[1] == PRESENT
+    assert free.select([person_at(320, 60)], 21.0)[1] == MOVED
+    # A slow shift of the chair follows along.
+    for t in range(22, 400):
+        assert free.select([person_at(320 + (t - 22) * 0.3, 350)], float(t))[1] == PRESENT
