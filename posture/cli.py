@@ -164,11 +164,6 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
         pose, finder = open_pose(settings)
         pipeline = Pipeline(pose, settings, baseline, finder=finder)
         summary = SessionSummary(stills=settings.stills)
-        if baseline is not None:
-            err.print(f"judging against your {baseline.describe()}", highlight=False)
-        elif not calibrate:
-            err.print(f"no calibration for the {settings.profile} profile yet: judging against general limits "
-                      "(calibrate with --calibrate, or c in the window)", style="dim", highlight=False)
         if settings.log:
             header = {"version": __version__, "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                       "source": settings.source, "model": str(pose.model_path.name),
@@ -176,6 +171,12 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
             sinks.append(JsonLinesLog(settings.log, header))
         sinks.append(TerminalSink(err, total=source.total, live=source.live, description=source.description))
         sinks.append(summary)
+        if baseline is not None:
+            err.print(f"judging against your {baseline.describe()}", highlight=False, soft_wrap=True)
+        elif not calibrate:
+            err.print(f"no calibration for the {settings.profile} profile yet: judging against general limits "
+                      "(calibrate with --calibrate, or c in the window)", style="dim", highlight=False,
+                      soft_wrap=True)
         calibrator = Calibrator(settings, settings.data_path, pose.model_path.name)
         app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate)
         if settings.window:
@@ -183,7 +184,7 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
                 app.sinks.append(WindowSink(on_quit=app.request_stop, on_calibrate=app.start_calibration))
             else:
                 err.print("no display: running without a window (--no-window silences this note)",
-                          style="dim", highlight=False)
+                          style="dim", highlight=False, soft_wrap=True)
         result = app.run()
     except BaseException:
         source.close()

@@ -115,7 +115,8 @@ def test_calibrated_rules() -> None:
     assert front["forward_head"].limit == 39.0 and front["lean"].neutral == 2.0
     assert front["lean"].beyond(8.5) and front["lean"].beyond(-4.5) and not front["lean"].beyond(7.5)
     # The baseline applies only to its own view.
-    assert not any(r.calibrated for r in rules_from_settings(settings.rules, 0.6, baseline("front", cva_deg=44.0))["side"])
+    front_only = rules_from_settings(settings.rules, 0.6, baseline("front", cva_deg=44.0))
+    assert not any(r.calibrated for r in front_only["side"])
 
 
 @pytest.mark.parametrize("func,value,level", [
