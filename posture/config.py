@@ -52,6 +52,8 @@ class AlertSettings:
         "after an alert ends, the same alert is not raised again for this long (alert timing 4)"))
     unknown_grace_s: float = _opt(3.0, 0, 600, unit="s", doc=(
         "a metric that is unknown (person away, landmark hidden) this long ends its deviation"))
+    unknown_notice_s: float = _opt(30.0, 1, 3600, unit="s", doc=(
+        "say once when a metric stays unmeasurable this long while you are in view"))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,12 @@ from .landmarks import LM, Landmarks
 METRIC_KEYS = ("cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg",
                "trunk_inclination_deg", "lateral_lean_deg", "head_tilt_deg")
 VIEWS = ("front", "side")
+# What each view can show at all (the rest is unknown by design, not for want of landmarks).
+VIEW_METRICS = {
+    "side": frozenset({"cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg",
+                       "trunk_inclination_deg"}),
+    "front": frozenset(METRIC_KEYS),
+}
 
 
 @dataclass(frozen=True)

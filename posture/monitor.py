@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .bands import ISO_HEAD_HOLD, ISO_TRUNK_HOLD, max_hold_s
 from .config import ALERT_KINDS, AlertSettings, RulesSettings
-from .metrics import Metrics
+from .metrics import VIEW_METRICS, Metrics
 
 if TYPE_CHECKING:
     from .calibration import Baseline
@@ -109,9 +109,9 @@ class Rule:
         """The value is back inside the release point."""
         return self.badness(value) < self.release_fraction
 
-    def worse(self, a: float, b: float) -> float:
+    def worse(self, a: float | None, b: float) -> float:
         """The worse of two values."""
-        return a if self.badness(a) >= self.badness(b) else b
+        return a if a is not None and self.badness(a) >= self.badness(b) else b
 
     def max_hold_s(self, value: float) -> float | None:
         """The ISO 11226 holding time of this value (measured from upright), None if uncapped."""
@@ -122,7 +122,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Event:
-    """An alert being raised (``type`` "alert") or ending ("alert_end").
+    """An alert being raised (``type`` "alert") or ending ("alert_end"), or a notice that a metric
+    has stayed unmeasurable while the user is in view ("unmeasurable", once per episode).
 
     Attributes:
         type: "alert" or "alert_end".
@@ -141,7 +142,7 @@ class Event:
     kind: str
     t: float
     start: float
-    peak: float
+    peak: float | None
     metric: str
     end: float | None = None
     reason: str = ""
@@ -149,8 +150,9 @@ class Event:
     def as_record(self) -> dict[str, object]:
         """The event as a JSON-ready dict."""
         rec: dict[str, object] = {"type": self.type, "t": round(self.t, 3), "kind": self.kind,
-                                  "metric": self.metric, "start": round(self.start, 3),
-                                  "peak": round(self.peak, 2)}
+                                  "metric": self.metric, "start": round(self.start, 3)}
+        if self.peak is not None:
+            rec["peak"] = round(self.peak, 2)
         if self.type == "alert":
             rec["sustained_s"] = round(self.t - self.start, 2)
         if self.end is not None:
@@ -329,6 +331,8 @@ class Monitor:
         self.observed_s = 0.0
         self.present_s = 0.0
         self.present = False
+        self._unknown_since: dict[str, float] = {}
+        self._noticed: set[str] = set()
 
     def set_rules(self, rules: Mapping[str, Sequence[Rule]]) -> None:
         """Use new rules (a new calibration) from the next reading on; running states carry over."""
@@ -365,7 +369,23 @@ class Monitor:
             event = self._trackers[kind].update(value, rule, t, suppressed)
             if event is not None:
                 events.append(event)
+            if metrics is not None and rule is not None and rule.metric in VIEW_METRICS[metrics.view]:
+                notice = self._notice(kind, rule.metric, value, t)
+                if notice is not None:
+                    events.append(notice)
         return events
+
+    def _notice(self, kind: str, metric: str, value: float | None, t: float) -> Event | None:
+        """Once per episode: a metric that stays unknown while the user is in view (hidden landmarks)."""
+        if value is not None:
+            self._unknown_since.pop(kind, None)
+            self._noticed.discard(kind)
+            return None
+        since = self._unknown_since.setdefault(kind, t)
+        if kind in self._noticed or t - since < self.timing.unknown_notice_s:
+            return None
+        self._noticed.add(kind)
+        return Event("unmeasurable", kind, t, since, None, metric)
 
     def gap(self, t: float) -> None:
         """A stretch without frames (camera lost): it is not observed time and not bad posture."""

@@ -77,7 +77,7 @@ class SessionSummary:
             end = ends.get((a.kind, a.start))
             tail = f", until {clock(end.t)}" if end is not None else ""
             lines.append(f"    {clock(a.t)} {KIND_LABELS[a.kind]} (since {clock(a.start)}, "
-                         f"worst {label} {a.peak:.0f} {unit}{tail})")
+                         f"worst {label} {a.peak or 0:.0f} {unit}{tail})")
         return "\n".join(lines)
 
     def _render_stills(self) -> str:

@@ -58,8 +58,25 @@ def alert_message(event: Event) -> str:
     """What an alert says: what is wrong, for how long, and what to do."""
     label, unit = METRIC_LABELS.get(event.metric, (event.metric, ""))
     what = KIND_LABELS.get(event.kind, event.kind)
-    return (f"{what.capitalize()} for {duration(event.t - event.start)} "
-            f"(worst {label} {event.peak:.0f} {unit}): {ADVICE.get(event.kind, '')}")
+    worst = f"worst {label} {event.peak:.0f} {unit}" if event.peak is not None else label
+    iso = ", the longest ISO 11226 allows at this angle" if event.reason == "iso11226" else ""
+    return f"{what.capitalize()} for {duration(event.t - event.start)} ({worst}{iso}): {ADVICE.get(event.kind, '')}"
+
+
+# Which landmarks each metric needs, for the note that it cannot be measured.
+NEEDS = {
+    "cva_deg": "ears, eyes and shoulders", "head_forward_cm": "ears and shoulders",
+    "shoulder_angle_deg": "shoulders and hips", "neck_flexion_deg": "ears, eyes and shoulders",
+    "trunk_inclination_deg": "shoulders and hips", "lateral_lean_deg": "both shoulders",
+    "head_tilt_deg": "both eyes and shoulders",
+}
+
+
+def unmeasurable_message(event: Event) -> str:
+    """The one-time note that a problem cannot be judged although the user is in view."""
+    what = KIND_LABELS.get(event.kind, event.kind)
+    return (f"{what} cannot be judged: the camera does not see your {NEEDS.get(event.metric, 'landmarks')} "
+            f"clearly (for {duration(event.t - event.start)})")
 
 
 def alert_end_message(event: Event) -> str:

@@ -169,3 +169,28 @@ def test_judge_still() -> None:
     states = judge_still(Metrics(view="side", neck_flexion_deg=30.0, cva_deg=48.0), rules)
     assert states == {"forward_head": State.GOOD, "phone_posture": State.DEVIATING}
     assert set(judge_still(None, rules).values()) == {State.UNKNOWN}
+
+
+def test_persistent_unknown_is_noted_once_not_alerted() -> None:
+    mon = monitor(PHONE, LEAN)
+    events = []
+    t = 0.0
+    for _ in range(1200):  # 2 min in view, the head tilt measurable, the neck never (headphones, say)
+        events += mon.update(Metrics(view="front", lateral_lean_deg=1.0), t)
+        t += 0.1
+    notes = [e for e in events if e.type == "unmeasurable"]
+    assert [(e.kind, e.metric) for e in notes] == [("phone_posture", "neck_flexion_deg")]
+    assert notes[0].t == pytest.approx(30.0, abs=0.15) and notes[0].peak is None
+    assert not [e for e in events if e.type == "alert"]
+    # Measurable again, then lost again: a new episode, noted again.
+    for _ in range(10):
+        mon.update(Metrics(view="front", lateral_lean_deg=1.0, neck_flexion_deg=5.0), t)
+        t += 0.1
+    again = []
+    for _ in range(400):
+        again += mon.update(Metrics(view="front", lateral_lean_deg=1.0), t)
+        t += 0.1
+    assert [e.type for e in again] == ["unmeasurable"]
+    # Metrics a view cannot show at all (a lean from the side) are not noted.
+    side = monitor(LEAN)
+    assert not [e for i in range(600) for e in side.update(Metrics(view="side", cva_deg=50.0), i * 0.1)]

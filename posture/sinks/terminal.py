@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..monitor import Event, State
 from ..pipeline import Observation
-from ..text import KIND_LABELS, METRIC_LABELS, alert_end_message, alert_message, clock
+from ..text import KIND_LABELS, METRIC_LABELS, alert_end_message, alert_message, clock, unmeasurable_message
 
 STATE_STYLE = {State.GOOD: "green", State.DEVIATING: "yellow", State.ALERT: "bold red", State.UNKNOWN: "dim"}
 
@@ -64,6 +64,8 @@ class TerminalSink:
         for event in events:
             if event.type == "alert":
                 self.console.print(f"[bold red]{clock(event.t)} ALERT[/] {alert_message(event)}", soft_wrap=True)
+            elif event.type == "unmeasurable":
+                self.console.print(f"[yellow]{clock(event.t)} note[/] {unmeasurable_message(event)}", soft_wrap=True)
             else:
                 self.console.print(f"[green]{clock(event.t)} ok[/] {alert_end_message(event)}", soft_wrap=True)
 
