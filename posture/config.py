@@ -74,6 +74,8 @@ class RuleSettings:
     front_neutral: float = _opt(0.0, -180, 180, unit="deg", doc="front view: upright reference")
     delta: float = _opt(10.0, 0.1, 180, unit="deg", doc=(
         "with a calibration: how far from your own upright posture the deviation starts"))
+    calibrated_only: bool = _opt(False, doc=(
+        "judge this problem only against your own calibration (where no general limit exists)"))
 
 
 # Defaults of each rule and the fact each rests on (see ../shared/POSTURE_SCIENCE.md). Front-view
@@ -82,26 +84,29 @@ class RuleSettings:
 def _forward_head() -> RuleSettings:
     # Side: CVA cut-off 45.5 deg (Mostafaee et al. 2024, slight vs moderate/severe forward head);
     # upright reference 50.6 deg, the mean CVA without neck pain (Lau, Chiu, Lam 2009).
-    # Front: upright webcam users read 37-44 deg; 33 deg is below all of them.
+    # Front: the estimate has no clinical standing without a calibration, and upright webcam users
+    # read 39-50 deg (per-video medians; some may well have a forward head): 33 deg is below all of them.
     # Calibrated: 5 deg below your own upright CVA (the neck-pain group of Lau et al. 2009 sits 6.7 deg
     # below the controls).
-    return RuleSettings(limit=45.5, neutral=50.6, front_limit=33.0, front_neutral=40.0, delta=5.0)
+    return RuleSettings(limit=45.5, neutral=50.6, front_limit=33.0, front_neutral=45.0, delta=5.0)
 
 
 def _rounded_shoulders() -> RuleSettings:
-    # No validated cut-off exists (Singla et al. 2017 report reliability, not a threshold). Upright
-    # people read about -6 deg; 10 deg is far outside what upright sitting shows, so without a
-    # calibration only a marked rounding raises it.
-    return RuleSettings(limit=10.0, neutral=-6.0, front_limit=10.0, front_neutral=-6.0, delta=8.0)
+    # The forward shoulder angle has no validated cut-off (Singla et al. 2017 report reliability, not
+    # a threshold): it is judged only as a change from your own calibration, 10 deg smaller than
+    # upright (20 deg of shoulder rounding makes it about 15 deg smaller on rendered people; the
+    # estimate is within about 6 deg there). From the front it cannot be seen at all.
+    return RuleSettings(limit=40.0, neutral=50.0, front_limit=40.0, front_neutral=50.0, delta=10.0,
+                        calibrated_only=True)
 
 
 def _phone_posture() -> RuleSettings:
     # Neck flexion over 25 deg is not acceptable for static work (ISO 11226:2000); RULA scores
     # > 20 deg as its second-worst neck class. Phone use flexes the neck 33-45 deg (Lee et al. 2015).
-    # Front: upright webcam users read 6-16 deg (a webcam below the eyes sees the face from below).
+    # Front: upright webcam users read -5 to 14 deg (per-video medians; median 8).
     # Calibrated: 25 deg more flexion than your own upright posture (the same ISO 11226 limit, measured
     # from your upright neck rather than from a general one; a desk slump bends the neck 10-20 deg).
-    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=10.0, delta=25.0)
+    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=5.0, delta=25.0)
 
 
 def _slump() -> RuleSettings:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -28,7 +28,9 @@ VIEWS = ("front", "side")
 VIEW_METRICS = {
     "side": frozenset({"cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg",
                        "trunk_inclination_deg"}),
-    "front": frozenset(METRIC_KEYS),
+    # Shoulder rounding cannot be seen from the front: on rendered people no front cue told 20 deg of
+    # rounding from none better than AUC 0.64 on a body it was not fitted on (docs/accuracy.md).
+    "front": frozenset(METRIC_KEYS) - {"shoulder_angle_deg"},
 }
 
 
@@ -38,9 +40,12 @@ class Metrics:
 
     Attributes:
         view: "front" or "side", the camera view the metrics were computed for.
-        cva_deg: craniovertebral angle estimate; smaller = head further forward.
-        head_forward_cm: how far the ears are ahead of the shoulders (3D world landmarks).
-        shoulder_angle_deg: how far the shoulders sit forward of the hip-ear line (rounding).
+        cva_deg: craniovertebral angle estimate (C7 -> tragus above the horizontal); smaller = head
+            further forward.
+        head_forward_cm: how far the ears are ahead of the shoulder joints; its changes follow the
+            head's forward displacement.
+        shoulder_angle_deg: forward shoulder angle estimate (C7 -> shoulder joint below the
+            horizontal); grows as the shoulders round. Side view only.
         neck_flexion_deg: head bent forward/down relative to an upright head (phone posture).
         trunk_inclination_deg: trunk leaning forward from vertical (negative = reclined).
         lateral_lean_deg: trunk roll; positive = leaning to the person's left.
@@ -155,20 +160,6 @@ def detect_view(lm: Landmarks) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Estimators fitted on rendered bodies with exact truth (../shared/data/synthetic, full model).
-# tools/fit_estimators.py refits them; each is a linear model: value = w . features + b.
-
-# Side: true CVA from the CVA proxy (camera-side ear over the shoulder midpoint) and the head pitch.
-SIDE_CVA_FIT = (0.5109, -0.4875, 2.372)  # w_proxy, w_pitch, b; leave-one-body-out MAE 3.2-5.5 deg
-# Side: neck flexion from the head pitch and the proxy.
-SIDE_NECK_FIT = (0.2195, 1.165, 4.02)  # w_proxy, w_pitch, b; leave-one-body-out MAE 5.4-6.5 deg
-# Front: true CVA and neck flexion from the two 2D cues of front_head_cues. Adding the world
-# landmarks' ear-ahead-of-shoulder depth made the leave-one-body-out error larger, not smaller: from
-# the front, MediaPipe's depth of the head barely follows its true forward position.
-FRONT_CVA_FIT = (32.7, -19.69, 24.87)  # w_nose_h, w_nose_drop, b; leave-one-body-out MAE 4.8-7.5 deg
-FRONT_NECK_FIT = (-44.29, 30.22, 31.23)  # leave-one-body-out MAE 7.5-11.7 deg
-
-
 def _mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
     return np.asarray((lm.px[a] + lm.px[b]) / 2.0)
 
@@ -203,14 +194,6 @@ def side_cva_proxy_deg(lm: Landmarks) -> float:
     return angle_above_forward_deg(_mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), ear, facing_sign(lm))
 
 
-def side_head_pitch_deg(lm: Landmarks) -> float:
-    """Side view: how far the camera-side ear -> eye line points below the forward horizontal."""
-    left = near_side(lm) == "left"
-    ear = lm.px[LM.LEFT_EAR] if left else lm.px[LM.RIGHT_EAR]
-    eye = lm.px[LM.LEFT_EYE] if left else lm.px[LM.RIGHT_EYE]
-    return -angle_above_forward_deg(ear, eye, facing_sign(lm))
-
-
 def height_above_line(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Perpendicular distance of ``point`` above the line through ``a`` and ``b`` (image y is down).
 
@@ -227,59 +210,53 @@ def height_above_line(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(point - a, normal_up))
 
 
-def front_head_cues(lm: Landmarks) -> tuple[float, float]:
-    """Front view 2D cues of the head's posture, free of the camera distance and of roll.
+def side_nose_angle_deg(lm: Landmarks) -> float:
+    """Side view: the shoulder midpoint -> nose line above the forward horizontal.
 
-    Returns:
-        (nose height above the shoulder line per shoulder width: drops as the head comes forward
-        and down; nose drop below the ear line per ear distance: grows as the head bends down).
+    Like the ear-shoulder CVA proxy, but aimed at the nose: the nose lies further from the head's
+    pivot than the ear, so the line turns both when the head comes forward and when it bends down,
+    and the nose is MediaPipe's steadiest head landmark in profile.
+    """
+    return angle_above_forward_deg(_mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER), lm.px[LM.NOSE], facing_sign(lm))
+
+
+def side_head_pitch_deg(lm: Landmarks) -> float:
+    """Side view: how far the ear-midpoint -> nose line points below the forward horizontal.
+
+    Grows as the head bends down; stays put when the head only moves forward.
+    """
+    return -angle_above_forward_deg(_mid(lm, LM.LEFT_EAR, LM.RIGHT_EAR), lm.px[LM.NOSE], facing_sign(lm))
+
+
+def side_near_ear_shoulder_deg(lm: Landmarks) -> float:
+    """Side view: the camera-side shoulder -> camera-side ear line above the forward horizontal.
+
+    MediaPipe's camera-side shoulder follows the shoulder joint when the shoulders round forward,
+    so this angle opens with rounding; together with the nose angle (the head's own motion) it
+    separates the shoulders from the head.
+    """
+    left = near_side(lm) == "left"
+    ear = lm.px[LM.LEFT_EAR] if left else lm.px[LM.RIGHT_EAR]
+    shoulder = lm.px[LM.LEFT_SHOULDER] if left else lm.px[LM.RIGHT_SHOULDER]
+    return angle_above_forward_deg(shoulder, ear, facing_sign(lm))
+
+
+def front_face_heights(lm: Landmarks) -> tuple[float, float, float, float]:
+    """Front view: heights of the ear, eye, nose and mouth midpoints above the shoulder line, each
+    per shoulder width.
+
+    Their common level drops as the head comes forward and down; their differences are the face's
+    apparent pitch (eyes, nose and mouth drop towards the ear line as the head bends down). Ratios,
+    so free of the camera distance; measured square to the shoulder line, so free of roll.
     """
     ls, rs = lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER]
-    le, re = lm.px[LM.LEFT_EAR], lm.px[LM.RIGHT_EAR]
     width = max(float(np.linalg.norm(ls - rs)), 1e-6)
-    ear_dist = max(float(np.linalg.norm(le - re)), 1e-6)
-    nose = lm.px[LM.NOSE]
-    return height_above_line(nose, rs, ls) / width, -height_above_line(nose, re, le) / ear_dist
 
+    def height(point: np.ndarray) -> float:
+        return height_above_line(point, rs, ls) / width
 
-def head_forward_cm(world: np.ndarray) -> float | None:
-    """How far the ear midpoint lies ahead of the shoulder midpoint along the body's forward axis (cm).
-
-    From the 3D world landmarks. None when the forward axis is undefined.
-    """
-    fwd = body_forward_axis(world)
-    if fwd is None:
-        return None
-    ears = (world[LM.LEFT_EAR] + world[LM.RIGHT_EAR]) / 2.0
-    shoulders = (world[LM.LEFT_SHOULDER] + world[LM.RIGHT_SHOULDER]) / 2.0
-    return float(np.dot(ears - shoulders, fwd)) * 100.0
-
-
-def shoulder_angle_world_deg(world: np.ndarray) -> float | None:
-    """Angle at the hip midpoint by which the shoulder midpoint lies ahead of the hip -> ear line,
-    in the body's sagittal plane (world landmarks). Positive = shoulders forward (rounded)."""
-    fwd = body_forward_axis(world)
-    if fwd is None:
-        return None
-    up = np.array([0.0, -1.0, 0.0])
-    hips = (world[LM.LEFT_HIP] + world[LM.RIGHT_HIP]) / 2.0
-    ears = (world[LM.LEFT_EAR] + world[LM.RIGHT_EAR]) / 2.0
-    shoulders = (world[LM.LEFT_SHOULDER] + world[LM.RIGHT_SHOULDER]) / 2.0
-
-    def sagittal_angle(p: np.ndarray) -> float:
-        v = p - hips
-        return math.degrees(math.atan2(float(np.dot(v, fwd)), float(np.dot(v, up))))
-
-    return sagittal_angle(shoulders) - sagittal_angle(ears)
-
-
-def shoulder_angle_side_deg(lm: Landmarks) -> float:
-    """Side view: angle at the hip by which the shoulder lies ahead of the hip -> ear line (image)."""
-    f = facing_sign(lm)
-    hips = _mid(lm, LM.LEFT_HIP, LM.RIGHT_HIP)
-    ear = lm.px[LM.LEFT_EAR] if near_side(lm) == "left" else lm.px[LM.RIGHT_EAR]
-    shoulders = _mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
-    return inclination_from_vertical_deg(hips, shoulders, f) - inclination_from_vertical_deg(hips, ear, f)
+    return (height(_mid(lm, LM.LEFT_EAR, LM.RIGHT_EAR)), height(_mid(lm, LM.LEFT_EYE, LM.RIGHT_EYE)),
+            height(lm.px[LM.NOSE]), height(_mid(lm, LM.MOUTH_LEFT, LM.MOUTH_RIGHT)))
 
 
 def trunk_inclination_world_deg(world: np.ndarray) -> float | None:
@@ -291,17 +268,120 @@ def trunk_inclination_world_deg(world: np.ndarray) -> float | None:
     return math.degrees(math.atan2(float(np.dot(v, fwd)), float(-v[1])))
 
 
-def _linear(weights: Sequence[float], features: Sequence[float]) -> float:
-    return float(sum(w * x for w, x in zip(weights, features)) + weights[-1])
-
-
 # ---------------------------------------------------------------------------------------------
 # All metrics of one frame
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """A set of features for a linear estimator, and the landmarks they need."""
+
+    name: str
+    names: tuple[str, ...]
+    landmarks: tuple[int, ...]
+    compute: Callable[[Landmarks], Sequence[float]]
+
+    def features(self, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray | None:
+        """The feature vector, or None when a landmark it needs is not visible enough."""
+        if not _visible(lm, self.landmarks, min_visibility):
+            return None
+        return np.asarray(self.compute(lm), dtype=float)
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """value = weights . features + intercept."""
+
+    spec: EstimatorSpec
+    weights: tuple[float, ...]
+    intercept: float
+
+    def apply(self, x: np.ndarray) -> float:
+        """The estimate from a feature vector."""
+        return float(np.dot(self.weights, x) + self.intercept)
+
+    def estimate(self, lm: Landmarks, min_visibility: float = 0.5) -> float | None:
+        """The estimate for a person, None when the features cannot be measured."""
+        x = self.spec.features(lm, min_visibility)
+        return None if x is None else self.apply(x)
+
 
 HEAD = (LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR)
 SHOULDERS = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
 HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
 EYES = (LM.LEFT_EYE, LM.RIGHT_EYE)
+MOUTH = (LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
+
+# Feature sets, best first; where ears are hidden (headphones, hair) the eyes, nose and mouth carry on.
+SPECS = {
+    "side": EstimatorSpec("side", ("nose_angle_deg", "head_pitch_deg"), HEAD + SHOULDERS,
+                          lambda lm: (side_nose_angle_deg(lm), side_head_pitch_deg(lm))),
+    "side_no_ears": EstimatorSpec("side_no_ears", ("nose_angle_deg",), (LM.NOSE,) + SHOULDERS,
+                                  lambda lm: (side_nose_angle_deg(lm),)),
+    "side_shoulders": EstimatorSpec("side_shoulders", ("near_ear_shoulder_deg", "nose_angle_deg"), HEAD + SHOULDERS,
+                                    lambda lm: (side_near_ear_shoulder_deg(lm), side_nose_angle_deg(lm))),
+    "front": EstimatorSpec("front", ("ear_h", "eye_h", "nose_h", "mouth_h"), HEAD + EYES + MOUTH + SHOULDERS,
+                           front_face_heights),
+    "front_no_ears": EstimatorSpec("front_no_ears", ("eye_h", "nose_h", "mouth_h"),
+                                   (LM.NOSE,) + EYES + MOUTH + SHOULDERS, lambda lm: front_face_heights(lm)[1:]),
+}
+
+# Which feature sets estimate what, per view (tried in this order).
+ESTIMATED = {
+    ("cva_deg", "side"): ("side", "side_no_ears"),
+    ("head_forward_cm", "side"): ("side", "side_no_ears"),
+    ("neck_flexion_deg", "side"): ("side", "side_no_ears"),
+    ("shoulder_angle_deg", "side"): ("side_shoulders",),
+    ("cva_deg", "front"): ("front", "front_no_ears"),
+    ("head_forward_cm", "front"): ("front", "front_no_ears"),
+    ("neck_flexion_deg", "front"): ("front", "front_no_ears"),
+}
+
+# Fitted by tools/fit_estimators.py on the rendered bodies of ../shared/data/synthetic (full model),
+# on changes from each body's upright posture; docs/accuracy.md has their leave-one-body-out errors.
+# (quantity, view, feature set) -> (weights, intercept)
+FITTED: dict[tuple[str, str, str], tuple[tuple[float, ...], float]] = {
+    # calibrated leave-one-body-out MAE 3.15
+    ('cva_deg', 'side', 'side'): ((1.02112, -0.16885,), -1.5936),
+    # calibrated leave-one-body-out MAE 3.21
+    ('cva_deg', 'side', 'side_no_ears'): ((1.23969,), -15.6184),
+    # calibrated leave-one-body-out MAE 0.77
+    ('head_forward_cm', 'side', 'side'): ((-0.231694, 0.0117153,), 15.3981),
+    # calibrated leave-one-body-out MAE 0.77
+    ('head_forward_cm', 'side', 'side_no_ears'): ((-0.247051,), 16.3819),
+    # calibrated leave-one-body-out MAE 4.90
+    ('neck_flexion_deg', 'side', 'side'): ((0.460589, 1.37005,), -40.8071),
+    # calibrated leave-one-body-out MAE 8.06
+    ('neck_flexion_deg', 'side', 'side_no_ears'): ((-1.33311,), 74.1157),
+    # calibrated leave-one-body-out MAE 6.15
+    ('shoulder_angle_deg', 'side', 'side_shoulders'): ((-1.34938, 1.10482,), 96.8544),
+    # calibrated leave-one-body-out MAE 4.38
+    ('cva_deg', 'front', 'front'): ((197.383, -373.596, 220.394, 95.8769,), 7.62684),
+    # calibrated leave-one-body-out MAE 5.26
+    ('cva_deg', 'front', 'front_no_ears'): ((-155.29, 214.962, 22.816,), 19.2276),
+    # calibrated leave-one-body-out MAE 0.83
+    ('head_forward_cm', 'front', 'front'): ((-48.5922, 94.6373, -56.0487, -18.9211,), 10.9131),
+    # calibrated leave-one-body-out MAE 1.17
+    ('head_forward_cm', 'front', 'front_no_ears'): ((40.8354, -52.4024, -3.45521,), 7.94355),
+    # calibrated leave-one-body-out MAE 6.39
+    ('neck_flexion_deg', 'front', 'front'): ((73.2903, -17.3273, -103.807, -33.1512,), 44.5887),
+    # calibrated leave-one-body-out MAE 6.85
+    ('neck_flexion_deg', 'front', 'front_no_ears'): ((15.5138, -90.9185, -29.3237,), 57.4934),
+}
+
+
+def estimator(quantity: str, view: str, spec: str) -> Estimator | None:
+    """The fitted estimator of a quantity from one feature set, None if there is none."""
+    fitted = FITTED.get((quantity, view, spec))
+    return None if fitted is None else Estimator(SPECS[spec], fitted[0], fitted[1])
+
+
+def estimate(lm: Landmarks, quantity: str, view: str, min_visibility: float = 0.5) -> float | None:
+    """A quantity from the best feature set whose landmarks are visible; None if none is."""
+    for spec in ESTIMATED.get((quantity, view), ()):
+        est = estimator(quantity, view, spec)
+        if est is not None and (value := est.estimate(lm, min_visibility)) is not None:
+            return value
+    return None
 
 
 def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5) -> Metrics:
@@ -314,38 +394,22 @@ def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5) ->
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    head = _visible(lm, HEAD, min_visibility)
+    values: dict[str, float | None] = {}
+    for quantity, v in ESTIMATED:
+        if v == view:
+            values[quantity] = estimate(lm, quantity, view, min_visibility)
     shoulders = _visible(lm, SHOULDERS, min_visibility)
     hips = _visible(lm, HIPS, min_visibility)
-    eyes = _visible(lm, EYES, min_visibility)
-    world = lm.world
-    values: dict[str, float | None] = {}
-
-    if head and shoulders and world is not None:
-        values["head_forward_cm"] = head_forward_cm(world)
     if view == "side":
-        if head and shoulders and eyes:
-            proxy = side_cva_proxy_deg(lm)
-            pitch = side_head_pitch_deg(lm)
-            values["cva_deg"] = _linear(SIDE_CVA_FIT, (proxy, pitch))
-            values["neck_flexion_deg"] = _linear(SIDE_NECK_FIT, (proxy, pitch))
-        if head and shoulders and hips:
-            values["shoulder_angle_deg"] = shoulder_angle_side_deg(lm)
         if shoulders and hips:
-            f = facing_sign(lm)
             values["trunk_inclination_deg"] = inclination_from_vertical_deg(
-                _mid(lm, *HIPS), _mid(lm, *SHOULDERS), f)
+                _mid(lm, *HIPS), _mid(lm, *SHOULDERS), facing_sign(lm))
     else:
-        if head and shoulders:
-            cues = front_head_cues(lm)
-            values["cva_deg"] = _linear(FRONT_CVA_FIT, cues)
-            values["neck_flexion_deg"] = _linear(FRONT_NECK_FIT, cues)
         if shoulders:
             lean = roll_deg(lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER])
             values["lateral_lean_deg"] = lean
-            if eyes:
+            if _visible(lm, EYES, min_visibility):
                 values["head_tilt_deg"] = roll_deg(lm.px[LM.LEFT_EYE], lm.px[LM.RIGHT_EYE]) - lean
-        if shoulders and hips and world is not None:
-            values["shoulder_angle_deg"] = shoulder_angle_world_deg(world)
-            values["trunk_inclination_deg"] = trunk_inclination_world_deg(world)
+        if shoulders and hips and lm.world is not None:
+            values["trunk_inclination_deg"] = trunk_inclination_world_deg(lm.world)
     return Metrics(view=view, **values)

@@ -41,7 +41,7 @@ class State(str, Enum):
 # Which metric each alert kind watches and which way is worse: +1 higher, -1 lower, 0 either side.
 KIND_METRIC: dict[str, tuple[str, int]] = {
     "forward_head": ("cva_deg", -1),
-    "rounded_shoulders": ("shoulder_angle_deg", +1),
+    "rounded_shoulders": ("shoulder_angle_deg", -1),
     "phone_posture": ("neck_flexion_deg", +1),
     "slump": ("trunk_inclination_deg", +1),
     "lean": ("lateral_lean_deg", 0),
@@ -49,7 +49,10 @@ KIND_METRIC: dict[str, tuple[str, int]] = {
 }
 
 # A sideways lean also rolls the head: while the lean is deviating, a head tilt is not reported.
-SUPPRESSED_BY: dict[str, tuple[str, ...]] = {"head_tilt": ("lean",)}
+# From the front, the head estimates are read off heights above the shoulder line, which a lean or a
+# tilted head disturbs (3-4 deg on the real webcam recordings): they wait while either deviates.
+SUPPRESSED_BY: dict[str, tuple[str, ...]] = {"head_tilt": ("lean",), "forward_head": ("lean", "head_tilt"),
+                                             "phone_posture": ("lean", "head_tilt")}
 
 # ISO 11226 caps how long a severe static posture may be held: the alert comes no later than that,
 # even when the configured delay is longer. Neck flexion stands in for the head inclination.
@@ -298,7 +301,8 @@ def rules_from_settings(rules: RulesSettings, release_fraction: float,
         for view, limit, neutral in (("side", rs.limit, rs.neutral), ("front", rs.front_limit, rs.front_neutral)):
             upright = baseline.median(metric) if baseline is not None and baseline.view == view else None
             if upright is None:
-                out[view].append(Rule(kind, metric, direction, limit, neutral, release_fraction, hold))
+                if not rs.calibrated_only:
+                    out[view].append(Rule(kind, metric, direction, limit, neutral, release_fraction, hold))
                 continue
             own_limit = upright + (direction or 1) * rs.delta
             if kind == "forward_head" and view == "side" and upright - rs.limit >= CLINICAL_MARGIN_DEG:
@@ -317,13 +321,17 @@ class Monitor:
     Args:
         rules: the rules to apply in each view ("front", "side").
         timing: the alert timing.
+        kinds: the alert kinds watched (default: those with a rule); a kind without a rule in the
+            current view is "unknown".
         max_step_s: a longer pause between readings (camera lost, paused) is not counted as
             observed time.
     """
 
-    def __init__(self, rules: Mapping[str, Sequence[Rule]], timing: AlertSettings, *, max_step_s: float = 2.0) -> None:
+    def __init__(self, rules: Mapping[str, Sequence[Rule]], timing: AlertSettings, *, max_step_s: float = 2.0,
+                 kinds: Sequence[str] | None = None) -> None:
         self.rules = {view: {r.kind: r for r in rs} for view, rs in rules.items()}
-        self.kinds = [k for k in ALERT_KINDS if any(k in rs for rs in self.rules.values())]
+        self.kinds = list(kinds) if kinds is not None else \
+            [k for k in ALERT_KINDS if any(k in rs for rs in self.rules.values())]
         self.timing = timing
         self.max_step_s = max_step_s
         self._trackers = {k: _Tracker(k, timing) for k in self.kinds}
@@ -402,9 +410,11 @@ class Monitor:
         return events
 
 
-def judge_still(metrics: Metrics | None, rules: Mapping[str, Sequence[Rule]]) -> dict[str, State]:
+def judge_still(metrics: Metrics | None, rules: Mapping[str, Sequence[Rule]],
+                kinds: Sequence[str] | None = None) -> dict[str, State]:
     """Judge one photo on its own (no persistence): beyond the limit = deviating."""
-    kinds = [k for k in ALERT_KINDS if any(r.kind == k for rs in rules.values() for r in rs)]
+    if kinds is None:
+        kinds = [k for k in ALERT_KINDS if any(r.kind == k for rs in rules.values() for r in rs)]
     if metrics is None:
         return {k: State.UNKNOWN for k in kinds}
     view_rules = {r.kind: r for r in rules.get(metrics.view, ())}

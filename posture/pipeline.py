@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 from .bands import Band, cva_band, neck_flexion_band, relative_band, trunk_band
 from .calibration import Baseline, CalibrationRecorder
 from .capture import Frame
-from .config import Settings
+from .config import ALERT_KINDS, Settings
 from .landmarks import Landmarks
 from .metrics import Metrics, compute_metrics, detect_view
 from .monitor import Event, Monitor, Rule, State, judge_still, rules_from_settings
@@ -117,7 +117,9 @@ class Pipeline:
                  finder: PoseModel | None = None) -> None:
         self.settings = settings
         self.stills = settings.stills
-        self.monitor = Monitor(rules_from_settings(settings.rules, settings.alerts.release_fraction), settings.alerts)
+        kinds = [k for k in ALERT_KINDS if settings.rules.get(k).enabled]
+        self.monitor = Monitor(rules_from_settings(settings.rules, settings.alerts.release_fraction), settings.alerts,
+                               kinds=kinds)
         self.people = PersonSelector()
         self.tracker = PeopleTracker(pose, finder, self.people, check_s=settings.pose.people_check_s)
         self.set_baseline(baseline)
@@ -161,7 +163,7 @@ class Pipeline:
         view_rules = self.rules.get(raw.view, []) if raw is not None else []
         calibrated = any(r.calibrated for r in view_rules)
         if self.stills:
-            states = judge_still(raw, self.rules)
+            states = judge_still(raw, self.rules, self.monitor.kinds)
             bands = metric_bands(raw, view_rules) if raw is not None else {}
             return Observation(frame, lm, raw, self.last_view if lm is not None else None, states, (), raw, bands,
                                self.tracker.count, presence, calibrated)

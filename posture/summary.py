@@ -64,7 +64,8 @@ class SessionSummary:
         for kind, d in durations.items():
             share = d.good_share
             if share is None:
-                lines.append(f"    {KIND_LABELS[kind]:<32} not measurable in this view")
+                lines.append(f"    {KIND_LABELS[kind]:<32} not judged (not visible from here, or judged only "
+                             "against a calibration)")
                 continue
             extra = f", {d.alerts} alert{'s' if d.alerts != 1 else ''}" if d.alerts else ""
             glances = f", {d.glances} glance{'s' if d.glances != 1 else ''} ignored" if d.glances else ""

@@ -54,13 +54,16 @@ def test_roll(left: tuple, right: tuple, expected: float) -> None:
 
 
 @pytest.mark.parametrize("facing", [1, -1])
-def test_side_cva_proxy_and_head_pitch(facing: int) -> None:
+def test_side_angles(facing: int) -> None:
     # Ear 100 px above and 100 px ahead of the shoulders: proxy 45 deg whichever way the person faces.
-    lm = make_landmarks(**side_person(facing=facing, ear_dx=100, eye_drop=30))
+    lm = make_landmarks(**side_person(facing=facing, ear_dx=100))
     assert M.facing_sign(lm) == facing
     assert M.side_cva_proxy_deg(lm) == pytest.approx(45.0)
-    # Eye 30 px ahead and 30 px below the ear: the head pitches 45 deg down.
-    assert M.side_head_pitch_deg(lm) == pytest.approx(45.0)
+    # Nose 140 px ahead of and 85 px above the shoulder midpoint; 40 px ahead of, 15 px below the ears.
+    assert M.side_nose_angle_deg(lm) == pytest.approx(math.degrees(math.atan2(85, 140)))
+    assert M.side_head_pitch_deg(lm) == pytest.approx(math.degrees(math.atan2(15, 40)))
+    # Camera-side shoulder to camera-side ear: the same 45 deg here (both shoulders coincide).
+    assert M.side_near_ear_shoulder_deg(lm) == pytest.approx(45.0)
 
 
 def test_near_side_chosen_by_depth_not_visibility() -> None:
@@ -75,12 +78,13 @@ def test_near_side_chosen_by_depth_not_visibility() -> None:
 def test_side_metrics_follow_the_fitted_estimators() -> None:
     lm = make_landmarks(**side_person(ear_dx=50, eye_drop=10))
     m = M.compute_metrics(lm, "side")
-    proxy = math.degrees(math.atan2(100, 50))
-    pitch = math.degrees(math.atan2(10, 30))
-    w = M.SIDE_CVA_FIT
-    assert m.cva_deg == pytest.approx(w[0] * proxy + w[1] * pitch + w[2])
-    n = M.SIDE_NECK_FIT
-    assert m.neck_flexion_deg == pytest.approx(n[0] * proxy + n[1] * pitch + n[2])
+    x = (M.side_nose_angle_deg(lm), M.side_head_pitch_deg(lm))
+    for key in ("cva_deg", "head_forward_cm", "neck_flexion_deg"):
+        weights, intercept = M.FITTED[(key, "side", "side")]
+        assert getattr(m, key) == pytest.approx(weights[0] * x[0] + weights[1] * x[1] + intercept)
+    weights, intercept = M.FITTED[("shoulder_angle_deg", "side", "side_shoulders")]
+    assert m.shoulder_angle_deg == pytest.approx(
+        weights[0] * M.side_near_ear_shoulder_deg(lm) + weights[1] * x[0] + intercept)
     assert m.lateral_lean_deg is None and m.head_tilt_deg is None  # roll is not visible from the side
 
 
@@ -90,36 +94,41 @@ def test_side_cva_falls_as_the_head_comes_forward() -> None:
     assert upright is not None and forward is not None and forward < upright - 10
 
 
-def test_side_trunk_inclination_and_shoulder_angle() -> None:
+def test_side_trunk_inclination() -> None:
     # Hips 200 px below, 50 px behind the shoulders: the trunk leans atan(50/200) forward.
     lm = make_landmarks(**side_person(ear_dx=0, hip_dx=-50))
     m = M.compute_metrics(lm, "side")
     assert m.trunk_inclination_deg == pytest.approx(math.degrees(math.atan2(50, 200)))
-    # Shoulder ahead of the hip-ear line: trunk angle minus the hip->ear line's angle (50 px over 300).
-    assert m.shoulder_angle_deg == pytest.approx(math.degrees(math.atan2(50, 200)) - math.degrees(math.atan2(50, 300)))
 
 
 def front_person(*, shoulder_tilt: float = 0.0, eye_tilt: float = 0.0, nose_y: float = 200.0) -> dict:
     """A frontal person: shoulders 200 px apart at y=300 (the left one shoulder_tilt px lower),
-    ears 80 px apart at y=190, eyes 40 px apart at y=180 (the left one eye_tilt px lower)."""
+    ears 80 px apart at y=190, eyes 40 px apart at y=180 (the left one eye_tilt px lower), the
+    mouth 20 px below the nose."""
     return {"points": {
         LM.LEFT_SHOULDER: (420, 300 + shoulder_tilt), LM.RIGHT_SHOULDER: (220, 300),
         LM.LEFT_EAR: (360, 190), LM.RIGHT_EAR: (280, 190),
         LM.LEFT_EYE: (340, 180 + eye_tilt), LM.RIGHT_EYE: (300, 180),
-        LM.NOSE: (320, nose_y),
+        LM.NOSE: (320, nose_y), LM.MOUTH_LEFT: (335, nose_y + 20), LM.MOUTH_RIGHT: (305, nose_y + 20),
     }}
 
 
-def test_front_cues_and_estimates() -> None:
+def test_front_face_heights_and_estimates() -> None:
     lm = make_landmarks(**front_person(nose_y=200))
-    nose_h, nose_drop = M.front_head_cues(lm)
-    assert nose_h == pytest.approx(100 / 200)
-    assert nose_drop == pytest.approx(10 / 80)
+    heights = M.front_face_heights(lm)
+    assert heights == pytest.approx((110 / 200, 120 / 200, 100 / 200, 80 / 200))
     m = M.compute_metrics(lm, "front")
-    assert m.cva_deg == pytest.approx(M.FRONT_CVA_FIT[0] * 0.5 + M.FRONT_CVA_FIT[1] * 0.125 + M.FRONT_CVA_FIT[2])
-    # Bending the head down (nose drops 40 px) lowers the CVA estimate and raises the neck flexion.
-    bent = M.compute_metrics(make_landmarks(**front_person(nose_y=240)), "front")
-    assert bent.cva_deg < m.cva_deg - 5
+    weights, intercept = M.FITTED[("cva_deg", "front", "front")]
+    assert m.cva_deg == pytest.approx(float(np.dot(weights, heights)) + intercept)
+    # Rolling the whole picture (a lean) changes none of the heights: they are square to the shoulders.
+    c, s_ = math.cos(math.radians(10)), math.sin(math.radians(10))
+    rolled = {i: (320 + c * (x - 320) - s_ * (y - 300), 300 + s_ * (x - 320) + c * (y - 300))
+              for i, (x, y) in front_person()["points"].items()}
+    assert M.front_face_heights(make_landmarks(rolled)) == pytest.approx(heights)
+    # Bending the head down (nose and mouth drop 30 px) lowers the CVA and raises the neck flexion.
+    bent = M.compute_metrics(make_landmarks(**front_person(nose_y=230)), "front")
+    assert bent.cva_deg is not None and m.cva_deg is not None and bent.cva_deg < m.cva_deg - 5
+    assert bent.neck_flexion_deg is not None and m.neck_flexion_deg is not None
     assert bent.neck_flexion_deg > m.neck_flexion_deg + 10
 
 
@@ -134,18 +143,21 @@ def test_front_lean_and_tilt() -> None:
     assert tilt.head_tilt_deg == pytest.approx(-math.degrees(math.atan2(10, 40)))
 
 
-def test_world_head_forward_and_view() -> None:
-    # World: shoulders 36 cm apart along x; ears 5 cm nearer the camera (z smaller) than the shoulders.
+def test_world_view_and_trunk() -> None:
+    # World: shoulders 36 cm apart along x, straight above the hips.
     world = {LM.LEFT_SHOULDER: (0.18, -0.45, 0.0), LM.RIGHT_SHOULDER: (-0.18, -0.45, 0.0),
              LM.LEFT_EAR: (0.07, -0.62, -0.05), LM.RIGHT_EAR: (-0.07, -0.62, -0.05),
              LM.NOSE: (0.0, -0.62, -0.14), LM.LEFT_HIP: (0.1, 0, 0), LM.RIGHT_HIP: (-0.1, 0, 0)}
     lm = make_landmarks(**front_person(), world=world)
-    assert M.head_forward_cm(lm.world) == pytest.approx(5.0)
     assert M.shoulder_yaw_deg(lm) == pytest.approx(0.0, abs=1e-6)
     assert M.detect_view(lm) == "front"
-    m = M.compute_metrics(lm, "front")
-    assert m.head_forward_cm == pytest.approx(5.0)
-    assert m.trunk_inclination_deg == pytest.approx(0.0, abs=1e-9)  # shoulders straight above the hips
+    assert M.compute_metrics(lm, "front").trunk_inclination_deg == pytest.approx(0.0, abs=1e-9)
+    # Shoulders 10 cm ahead of the hips (towards the camera, where the nose points): 12.5 deg forward.
+    leaning = dict(world)
+    leaning[LM.LEFT_SHOULDER] = (0.18, -0.40, -0.0953)
+    leaning[LM.RIGHT_SHOULDER] = (-0.18, -0.40, -0.0953)
+    incl = M.compute_metrics(make_landmarks(**front_person(), world=leaning), "front").trunk_inclination_deg
+    assert incl == pytest.approx(math.degrees(math.atan2(0.0953, 0.40)), abs=0.01)
     # Turn the shoulder line 80 deg out of the image plane: a side view.
     side_world = dict(world)
     side_world[LM.LEFT_SHOULDER] = (0.03, -0.45, 0.18)
@@ -158,20 +170,29 @@ def test_view_from_image_without_world_landmarks() -> None:
     assert M.detect_view(make_landmarks(**side_person())) == "side"
 
 
-def test_low_visibility_makes_metrics_unknown() -> None:
-    # Hidden ear: nothing that needs the head is measured; the shoulder roll still is.
-    lm = make_landmarks(**front_person(), visibility={LM.LEFT_EAR: 0.2})
-    m = M.compute_metrics(lm, "front", min_visibility=0.5)
-    assert m.cva_deg is None and m.neck_flexion_deg is None
-    assert m.lateral_lean_deg == pytest.approx(0.0)  # the shoulders alone give the trunk roll
-    # Hidden eyes: head tilt unknown, the rest known.
+def test_low_visibility_makes_metrics_unknown_or_falls_back() -> None:
+    full = M.compute_metrics(make_landmarks(**front_person()), "front")
+    # Ears hidden (headphones): the eyes, nose and mouth carry the head estimates.
+    no_ears = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.LEFT_EAR: 0.2}), "front")
+    weights, intercept = M.FITTED[("cva_deg", "front", "front_no_ears")]
+    heights = M.front_face_heights(make_landmarks(**front_person()))[1:]
+    assert no_ears.cva_deg == pytest.approx(float(np.dot(weights, heights)) + intercept)
+    assert no_ears.cva_deg != full.cva_deg
+    # Nose hidden (a hand, a mug): no head estimate at all; the trunk roll is still measured.
+    no_nose = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.NOSE: 0.1}), "front")
+    assert no_nose.cva_deg is None and no_nose.neck_flexion_deg is None and no_nose.head_forward_cm is None
+    assert no_nose.lateral_lean_deg == pytest.approx(0.0)
+    # Hidden eyes: head tilt unknown.
     m2 = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.RIGHT_EYE: 0.1}), "front")
-    assert m2.head_tilt_deg is None and m2.cva_deg is not None and m2.lateral_lean_deg is not None
-    # Hidden hips: no trunk inclination from the side.
-    m3 = M.compute_metrics(make_landmarks(**side_person(), visibility={LM.LEFT_HIP: 0.3}), "side")
-    assert m3.trunk_inclination_deg is None and m3.shoulder_angle_deg is None and m3.cva_deg is not None
-    # No world landmarks: no head_forward_cm, but the 2D metrics remain.
-    assert M.compute_metrics(make_landmarks(**front_person()), "front").head_forward_cm is None
+    assert m2.head_tilt_deg is None and m2.lateral_lean_deg is not None
+    # A hidden shoulder: nothing measured from the front.
+    m3 = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.LEFT_SHOULDER: 0.1}), "front")
+    assert all(v is None for v in m3.values().values())
+    # Hidden hips: no trunk inclination from the side; the head estimates remain.
+    m4 = M.compute_metrics(make_landmarks(**side_person(), visibility={LM.LEFT_HIP: 0.3}), "side")
+    assert m4.trunk_inclination_deg is None and m4.cva_deg is not None
+    # Shoulder rounding is never estimated from the front.
+    assert full.shoulder_angle_deg is None
 
 
 def test_metrics_values_are_rounded_and_complete() -> None:

@@ -35,25 +35,29 @@ def with_neighbour(user: np.ndarray, other: np.ndarray | None) -> np.ndarray:
     return canvas
 
 
-def judged(image: np.ndarray, pose: PoseEstimator, selector: PersonSelector) -> tuple[dict, float]:
+def judged(image: np.ndarray, pose: PoseEstimator, selector: PersonSelector) -> tuple[dict, np.ndarray]:
     lm, presence = selector.select(pose.estimate_all(image, 0.0), 0.0)
     assert lm is not None and presence == PRESENT
-    return compute_metrics(lm, "front").values(), float(lm.px[LM.NOSE, 0])
+    return compute_metrics(lm, "front").values(), lm.px[:13]
 
 
 def test_second_person_does_not_change_the_primary_users_metrics() -> None:
     user, other = webcam(FRAMES[0]), webcam(OTHER[5])
     with PoseEstimator("full", video=False, num_poses=3) as pose:
         assert len(pose.estimate_all(with_neighbour(user, other), 0.0)) == 2
-        alone, x_alone = judged(with_neighbour(user, None), pose, PersonSelector())
-        crowded, x_crowded = judged(with_neighbour(user, other), pose, PersonSelector())
-        assert 320 < x_crowded < 960 and abs(x_crowded - x_alone) < 5  # the user, not the neighbour
-        for key in ("cva_deg", "neck_flexion_deg", "lateral_lean_deg", "head_tilt_deg"):
-            assert crowded[key] == pytest.approx(alone[key], abs=2.5), key
+        alone, head_alone = judged(with_neighbour(user, None), pose, PersonSelector())
+        crowded, head_crowded = judged(with_neighbour(user, other), pose, PersonSelector())
+        # The user is judged, not the neighbour: the same head and shoulders, to a few pixels (the
+        # model sees a different picture around them, so its landmarks move by 1-6 px of 207).
+        width = float(np.linalg.norm(head_alone[LM.LEFT_SHOULDER] - head_alone[LM.RIGHT_SHOULDER]))
+        assert np.abs(head_crowded - head_alone).max() < 0.04 * width
+        for key, tolerance in (("cva_deg", 5.0), ("neck_flexion_deg", 5.0), ("lateral_lean_deg", 2.5),
+                               ("head_tilt_deg", 2.5), ("head_forward_cm", 1.0)):
+            assert crowded[key] == pytest.approx(alone[key], abs=tolerance), key
         # Calibrated where the neighbour sits, the neighbour is the one judged.
         neighbour_seat = Position(x=1280 / 1600, y=0.75, size=0.35, aspect=1600 / 360)
-        _, x = judged(with_neighbour(user, other), pose, PersonSelector(neighbour_seat, max_shift=5.0))
-        assert x > 960
+        _, head = judged(with_neighbour(user, other), pose, PersonSelector(neighbour_seat, max_shift=5.0))
+        assert head[LM.NOSE, 0] > 960
 
 
 def test_tracking_stays_on_the_user_when_someone_joins() -> None:
