@@ -26,7 +26,7 @@ import numpy as np
 
 from . import __version__
 from . import metrics as M
-from .calibration import Baseline, MetricStats, Position
+from .calibration import Baseline
 from .capture import Frame
 from .config import Settings, load_settings
 from .landmarks import Landmarks
@@ -51,7 +51,8 @@ def auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
     return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
 
-def balanced_accuracy(pred: Sequence[bool], truth: Sequence[bool]) -> tuple[float, float, float]:
+def balanced_accuracy(pred: Sequence[bool] | np.ndarray,
+                      truth: Sequence[bool] | np.ndarray) -> tuple[float, float, float]:
     """(balanced accuracy, recall of the positive class, recall of the negative class)."""
     p = np.asarray(pred, bool)
     y = np.asarray(truth, bool)
@@ -68,7 +69,8 @@ def best_threshold(scores: np.ndarray, positive: np.ndarray) -> float:
     return float(max(scored)[2])
 
 
-def leave_group_out(scores: np.ndarray, positive: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+def leave_group_out(scores: np.ndarray, positive: np.ndarray,
+                    groups: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
     """Predictions where each group is judged with the threshold chosen on the other groups."""
     pred = np.zeros(len(scores), bool)
     thresholds = {}
@@ -104,14 +106,15 @@ def detect_images(paths: Sequence[Path], model: str) -> list[list[Landmarks]]:
     return out
 
 
-def track_frames(images: Iterable[np.ndarray], fps: float, model: str) -> tuple[list[float], list[list[Landmarks]]]:
+def track_frames(images: Iterable[np.ndarray | None], fps: float,
+                 model: str) -> tuple[list[float], list[list[Landmarks]]]:
     """The tracked person in each frame of a sequence (VIDEO mode, as the app)."""
     times, people = [], []
     with PoseEstimator(model, num_poses=1) as pose:
         for i, img in enumerate(images):
             t = round(i / fps, 6)
             times.append(t)
-            people.append(pose.estimate_all(img, t))
+            people.append([] if img is None else pose.estimate_all(img, t))
     return times, people
 
 
@@ -135,26 +138,32 @@ def replay(times: Sequence[float], people: Sequence[list[Landmarks]], settings: 
     return obs, pipe
 
 
-def metrics_of(people: list[Landmarks], view: str | None = None) -> M.Metrics | None:
-    """Metrics of the most prominent person in a photo (as --stills judges it)."""
+def primary(people: list[Landmarks]) -> Landmarks | None:
+    """The most prominent person in a photo (as --stills judges it)."""
     from .people import PersonSelector
 
-    lm, _ = PersonSelector().select(people, 0.0)
-    if lm is None:
+    return PersonSelector().select(people, 0.0)[0]
+
+
+def metrics_of(people: list[Landmarks], view: str | None = None) -> M.Metrics | None:
+    """Metrics of the most prominent person in a photo."""
+    lm = primary(people)
+    return None if lm is None else M.compute_metrics(lm, view or M.detect_view(lm))
+
+
+def calibrate(frames: Sequence[list[Landmarks]], profile: str = "desk") -> Baseline | None:
+    """The baseline the app's calibration records from these frames (its own recorder; the stillness
+    check is left out, as the labeled frames were not recorded for a calibration)."""
+    from .calibration import CalibrationError, CalibrationRecorder
+
+    rec = CalibrationRecorder(profile=profile, duration_s=0.0, max_spread_deg=30.0)
+    for i, people in enumerate(frames):
+        lm = primary(people)
+        rec.add(None if lm is None else M.compute_metrics(lm, M.detect_view(lm)), lm, float(i))
+    try:
+        return rec.result()
+    except CalibrationError:
         return None
-    return M.compute_metrics(lm, view or M.detect_view(lm))
-
-
-def baseline_from(metrics: Sequence[M.Metrics], view: str, profile: str = "desk") -> Baseline:
-    """A calibration from upright frames, as the app records one (median of each metric)."""
-    stats = {}
-    for key in M.METRIC_KEYS:
-        vals = np.array([getattr(m, key) for m in metrics if getattr(m, key) is not None], float)
-        if vals.size:
-            med = float(np.median(vals))
-            stats[key] = MetricStats(med, float(np.median(np.abs(vals - med))), int(vals.size))
-    return Baseline(profile=profile, view=view, created="", source="benchmark", model="", duration_s=0.0,
-                    frames=len(metrics), stats=stats, position=Position(0.5, 0.5, 0.2))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,9 +368,7 @@ def calibration_of(vrows: Sequence[Mapping[str, str]], times: Sequence[float],
     first = next((s for s in stretches([r["label"] for r in vrows]) if s[0] == "upright"), None)
     if first is None:
         return None
-    ms = [metrics_of(people[i], "front") for i in range(first[1], first[2])]
-    ms = [m for m in ms if m is not None]
-    return baseline_from(ms, "front") if ms else None
+    return calibrate(people[first[1]:first[2]])
 
 
 LEAN_GRID = (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0)
@@ -401,7 +408,7 @@ def lean_tilt_cv(recs: Mapping[str, tuple[list[dict[str, str]], list[float], lis
         return float(recall - wrong / max(n_all, 1) - upright_bad / max(n_up, 1))
 
     rows = []
-    tot = defaultdict(int)
+    tot: dict[str, int] = defaultdict(int)
     for held in sorted(recs):
         train = [n for n in recs if n != held]
         lean, tilt = max(((lg, tg) for lg in LEAN_GRID for tg in TILT_GRID), key=lambda p: score(train, *p))
@@ -434,10 +441,12 @@ def lean_tilt_cv(recs: Mapping[str, tuple[list[dict[str, str]], list[float], lis
         tot["lean_on_tilt"] += cross["lean_on_tilt"]
         tot["tilt_on_lean"] += cross["tilt_on_lean"]
         tot["wrong_alerts"] += wrong_alerts
-    total = {"lean_recall": tot["lean_got"] / max(tot["lean_n"], 1), "tilt_recall": tot["tilt_got"] / max(tot["tilt_n"], 1),
+    total = {"lean_recall": tot["lean_got"] / max(tot["lean_n"], 1),
+             "tilt_recall": tot["tilt_got"] / max(tot["tilt_n"], 1),
              "lean_on_tilt": tot["lean_on_tilt"] / max(tot["tilt_n"], 1),
              "tilt_on_lean": tot["tilt_on_lean"] / max(tot["lean_n"], 1),
-             "lean_stretches": f"{tot['lean_st']}/{tot['lean_stn']}", "tilt_stretches": f"{tot['tilt_st']}/{tot['tilt_stn']}",
+             "lean_stretches": f"{tot['lean_st']}/{tot['lean_stn']}",
+             "tilt_stretches": f"{tot['tilt_st']}/{tot['tilt_stn']}",
              "wrong_alerts": tot["wrong_alerts"]}
     return {"rows": rows, "total": total}
 
@@ -465,9 +474,7 @@ def section_clips(root: Path, model: str, rep: Report) -> None:
         for calibrated in (False, True):
             base = None
             if calibrated:
-                ms = [metrics_of(p) for p in people[:50]]
-                ms = [m for m in ms if m is not None]
-                base = baseline_from(ms, ms[0].view)
+                base = calibrate(people[:50], "side" if "side" in name else "desk")
             extra = {"alerts": {"alert_after_s": 45.0}} if name.startswith("phone") else {}
             settings = load_settings(None, {"source": "benchmark", "profile": "phone" if name.startswith("phone")
                                             else "desk", **extra})

@@ -1,8 +1,10 @@
 """Benchmarks that print figures (not tests: the machines are shared and noisy).
 
     python -m posture.bench speed [--source VIDEO] [--model full|lite] [--log]
+    python -m posture.bench accuracy [--data DIR] [--out docs/accuracy.md] [--only SECTION]
 
-``speed`` replays a video through the whole pipeline as fast as it can (decode, pose, metrics,
+``accuracy`` runs the real pipeline on the labeled footage and writes the accuracy report (see
+``posture/_accuracy.py``). ``speed`` replays a video through the whole pipeline as fast as it can (decode, pose, metrics,
 smoothing, judgement, and the JSON Lines log with ``--log``) and prints frames per second, the time
 per frame by stage and the share of the time spent outside pose inference.
 """
@@ -101,9 +103,22 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--model", default="full", help="lite, full or a .task path")
     sp.add_argument("--log", action="store_true", help="also write the JSON Lines log")
     sp.add_argument("--repeat", type=int, default=2, help="runs (the first warms caches)")
+    from . import _accuracy
+
+    ac = sub.add_parser("accuracy", help="the real pipeline on the labeled footage; writes docs/accuracy.md")
+    ac.add_argument("--data", type=Path, default=_accuracy.SHARED,
+                    help="folder with side_desk/, front_webcam/, synthetic/, clips/ (default: ../shared/data)")
+    ac.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "accuracy.md",
+                    help="where to write the report (a .json of the headline figures goes beside it)")
+    ac.add_argument("--model", default="full", help="lite, full or a .task path")
+    ac.add_argument("--only", nargs="+", choices=_accuracy.SECTIONS, default=list(_accuracy.SECTIONS),
+                    help="run only these sections")
     args = ap.parse_args(argv)
     if args.command == "speed":
         speed(args.source, args.model, args.log, args.repeat)
+    elif args.command == "accuracy":
+        report = _accuracy.run(args.data, args.out, args.model, args.only)
+        print("\n".join(report.lines))
     return 0
 
 
