@@ -287,7 +287,7 @@ REPLAY_FPS = 2.0  # the frames were sampled sparsely from the recordings
 
 
 def front_settings(lean: float, tilt: float, calibrated: bool, **extra: Any) -> Settings:
-    key = "delta" if calibrated else "front_limit"
+    key = "front_delta" if calibrated else "front_limit"
     rules = {"lean": {key: lean}, "head_tilt": {key: tilt}}
     return load_settings(None, {"source": "benchmark", "rules": rules, **STRICT, **extra})
 

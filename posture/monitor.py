@@ -298,13 +298,14 @@ def rules_from_settings(rules: RulesSettings, release_fraction: float,
             continue
         metric, direction = KIND_METRIC[kind]
         hold = HOLD_TABLES.get(kind)
-        for view, limit, neutral in (("side", rs.limit, rs.neutral), ("front", rs.front_limit, rs.front_neutral)):
+        for view, limit, neutral, delta in (("side", rs.limit, rs.neutral, rs.delta),
+                                            ("front", rs.front_limit, rs.front_neutral, rs.front_delta)):
             upright = baseline.median(metric) if baseline is not None and baseline.view == view else None
             if upright is None:
                 if not rs.calibrated_only:
                     out[view].append(Rule(kind, metric, direction, limit, neutral, release_fraction, hold))
                 continue
-            own_limit = upright + (direction or 1) * rs.delta
+            own_limit = upright + (direction or 1) * delta
             if kind == "forward_head" and view == "side" and upright - rs.limit >= CLINICAL_MARGIN_DEG:
                 own_limit = max(own_limit, rs.limit)  # whichever comes first
             out[view].append(Rule(kind, metric, direction, own_limit, upright, release_fraction, hold,
