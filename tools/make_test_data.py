@@ -3,7 +3,7 @@
     python tools/make_test_data.py [--shared ../shared/data]
 
 - side_desk: all 152 photos, scaled to 384x384 and stored as JPEG quality 80 (the head-forward AUC
-  is the same as at full size: 0.874 against 0.876), with labels.csv.
+  is the same as at full size: 0.874 against 0.876), with labels.csv (keypoints scaled alike).
 - front_webcam: every frame of the two sideways-lean videos (ngatrai, ngaphai) and the upright
   frames of the other eight, scaled to 480x270, JPEG quality 80, with labels.csv.
 - clips: phone_front_low.mp4 as it is, and the per-frame truth of it and of desk_side (whose video
@@ -40,10 +40,13 @@ def side_desk(shared: Path) -> None:
     rows = list(csv.DictReader(open(shared / "side_desk" / "labels.csv", encoding="utf-8")))
     for r in rows:
         save_jpeg(shared / "side_desk" / r["file"], out / r["file"], (384, 384))
+    scale = 384 / 640
+    keypoints = [f"{p}_{a}" for p in ("bottom", "shoulder", "head", "back") for a in ("x", "y")]
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["file", "label", "day"])
+        w = csv.DictWriter(fh, fieldnames=["file", "label", "day", *keypoints])
         w.writeheader()
-        w.writerows({k: r[k] for k in ("file", "label", "day")} for r in rows)
+        w.writerows({**{k: r[k] for k in ("file", "label", "day")},
+                     **{k: f"{float(r[k]) * scale:.1f}" for k in keypoints}} for r in rows)
 
 
 def front_webcam(shared: Path) -> None:
