@@ -13,7 +13,8 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from .calibration import Position
-from .landmarks import Landmarks
+from .landmarks import LM, Landmarks
+from .metrics import detect_view
 
 PRESENT, AWAY, MOVED = "present", "away", "moved"
 
@@ -32,20 +33,45 @@ class PersonSelector:
             counts as having moved away (stood up, left the desk).
         adapt_s: without a calibration, the reference follows the person's own recent position with
             this time constant (seconds), so a standing-up is told from a slow shift of the chair.
+        settle_s: a new place held this long becomes the reference (the chair was moved, or the
+            tracker first locked onto something else); with a calibration, the app suggests
+            calibrating again.
+        min_front_width: a frontal skeleton whose shoulders span less than this share of the image
+            height is no one at the desk (the tracker sometimes locks onto something tiny: 2-12 %
+            of the width in a dim webcam video, where users span 29-42 %).
+        min_size: the same for any view: the shoulder-to-ear distance as a share of the image height.
     """
 
-    def __init__(self, reference: Position | None = None, *, max_shift: float = 1.2, adapt_s: float = 120.0) -> None:
+    def __init__(self, reference: Position | None = None, *, max_shift: float = 1.2, adapt_s: float = 120.0,
+                 settle_s: float = 30.0, min_front_width: float = 0.25, min_size: float = 0.06) -> None:
         self.calibrated = reference
         self.max_shift = max_shift
         self.adapt_s = adapt_s
+        self.settle_s = settle_s
+        self.min_front_width = min_front_width
+        self.min_size = min_size
         self._running: Position | None = None
         self._last: Position | None = None
         self._last_t: float | None = None
+        self._away_since: float | None = None  # when the user was first seen off their place
+        self._away_at: Position | None = None
+        self.resettled = False  # a calibrated user has settled somewhere else
 
     def set_reference(self, reference: Position | None) -> None:
         """Use a (new) calibrated position."""
         self.calibrated = reference
         self._running = None
+        self._away_since = self._away_at = None
+        self.resettled = False
+
+    def plausible(self, lm: Landmarks) -> bool:
+        """False for a skeleton far too small to be someone at the desk."""
+        if Position.of(lm).size < self.min_size:
+            return False
+        if detect_view(lm) != "front":
+            return True
+        width = float(np.linalg.norm(lm.px[LM.LEFT_SHOULDER] - lm.px[LM.RIGHT_SHOULDER]))
+        return width >= self.min_front_width * lm.image_size[1]
 
     def choose(self, people: Sequence[Landmarks]) -> tuple[Landmarks, Position]:
         """The primary user among several people (not empty): nearest the calibrated (or last)
@@ -60,18 +86,26 @@ class PersonSelector:
 
     def select(self, people: Sequence[Landmarks], t: float) -> tuple[Landmarks | None, str]:
         """The primary user (None when nobody is judged) and why: present, away or moved."""
+        people = [p for p in people if self.plausible(p)]
         if not people:
             return None, AWAY
         chosen, pos = self.choose(people)
-        reference = self.calibrated or self._running
+        reference = self._running if self.resettled else (self.calibrated or self._running)
         if reference is not None and pos.distance(reference) > self.max_shift:
-            return None, MOVED
+            if self._away_at is None or pos.distance(self._away_at) > self.max_shift:
+                self._away_since, self._away_at = t, pos
+            if t - (self._away_since or t) < self.settle_s:
+                return None, MOVED
+            # Settled at the new place: it becomes the reference.
+            self._running, self._last_t = pos, t
+            self.resettled = self.calibrated is not None
+        self._away_since = self._away_at = None
         self._last = pos
         self._adapt(pos, t)
         return chosen, PRESENT
 
     def _adapt(self, pos: Position, t: float) -> None:
-        if self.calibrated is not None:
+        if self.calibrated is not None and not self.resettled:
             return
         if self._running is None or self._last_t is None:
             self._running, self._last_t = pos, t
@@ -84,8 +118,8 @@ class PersonSelector:
 
     def reset(self) -> None:
         """Forget the running reference (an unrelated image follows)."""
-        self._running = self._last = None
-        self._last_t = None
+        self._running = self._last = self._away_at = None
+        self._last_t = self._away_since = None
 
 
 class PoseModel(Protocol):

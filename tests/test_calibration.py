@@ -113,7 +113,8 @@ def test_calibrated_rules() -> None:
     front = {r.kind: r for r in rules_from_settings(settings.rules, 0.6, baseline("front", cva_deg=44.0,
                                                                                    lateral_lean_deg=2.0))["front"]}
     assert front["forward_head"].limit == 34.0 and front["lean"].neutral == 2.0  # 10 deg from the front
-    assert front["lean"].beyond(8.5) and front["lean"].beyond(-4.5) and not front["lean"].beyond(7.5)
+    assert front["lean"].beyond(7.0) and front["lean"].beyond(-3.0) and not front["lean"].beyond(6.5)
+    assert front["head_tilt"].limit == 8.0
     # The baseline applies only to its own view.
     front_only = rules_from_settings(settings.rules, 0.6, baseline("front", cva_deg=44.0))
     assert not any(r.calibrated for r in front_only["side"])

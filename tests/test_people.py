@@ -52,7 +52,7 @@ def test_second_person_does_not_change_the_primary_users_metrics() -> None:
         width = float(np.linalg.norm(head_alone[LM.LEFT_SHOULDER] - head_alone[LM.RIGHT_SHOULDER]))
         assert np.abs(head_crowded - head_alone).max() < 0.04 * width
         for key, tolerance in (("cva_deg", 5.0), ("neck_flexion_deg", 5.0), ("lateral_lean_deg", 2.5),
-                               ("head_tilt_deg", 2.5), ("head_forward_cm", 1.0)):
+                               ("head_tilt_deg", 3.0), ("head_forward_cm", 1.0)):
             assert crowded[key] == pytest.approx(alone[key], abs=tolerance), key
         # Calibrated where the neighbour sits, the neighbour is the one judged.
         neighbour_seat = Position(x=1280 / 1600, y=0.75, size=0.35, aspect=1600 / 360)
@@ -103,3 +103,14 @@ def test_standing_up_or_moving_away_pauses_judgement() -> None:
     # A slow shift of the chair follows along.
     for t in range(22, 400):
         assert free.select([person_at(320 + (t - 22) * 0.3, 350)], float(t))[1] == PRESENT
+
+
+def test_a_new_place_held_long_enough_becomes_the_reference() -> None:
+    free = PersonSelector(settle_s=30.0)
+    for t in range(5):
+        free.select([person_at(320, 350)], float(t))
+    # Moved the chair (or the first lock-on was wrong): not judged at first, then the new place counts.
+    states = [free.select([person_at(320, 150)], 5.0 + t)[1] for t in range(40)]
+    assert states[:30] == [MOVED] * 30 and set(states[31:]) == {PRESENT}
+    # Garbage skeletons (a few pixels across) are nobody.
+    assert free.select([person_at(320, 350, scale=0.1)], 50.0) == (None, AWAY)
