@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .calibration import Baseline, CalibrationError, CalibrationRecorder, save_baseline
+from .calibration import PROFILE_VIEWS, Baseline, CalibrationError, CalibrationRecorder, save_baseline
 from .capture import FrameSource, Gap
 from .config import Settings
 from .errors import PostureError
@@ -73,6 +73,8 @@ class App:
         self.calibrate_only = calibrate_only
         self._stop = False
         self._baseline: Baseline | None = None
+        self._views: list[str] = []
+        self.view_warning = ""
 
     def request_stop(self) -> None:
         """Stop after the current frame (the window's quit key)."""
@@ -107,6 +109,22 @@ class App:
         if self.calibrate_only:
             self._stop = True
 
+    def _check_view(self, view: str | None) -> None:
+        """Say once when the camera's view does not fit the profile (after 30 judged frames)."""
+        if view is None or self.view_warning or len(self._views) >= 30:
+            return
+        self._views.append(view)
+        if len(self._views) < 30:
+            return
+        profile = self.pipeline.settings.profile
+        seen = max(set(self._views), key=self._views.count)
+        expected = PROFILE_VIEWS.get(profile)
+        if expected is not None and seen != expected:
+            better = next(p for p, v in PROFILE_VIEWS.items() if v == seen)
+            self.view_warning = (f"the camera sees you from the {seen}, but the {profile} profile is meant for a "
+                                 f"{expected} view: try --profile {better}")
+            self._status(self.view_warning)
+
     def run(self) -> RunResult:
         """Analyse until the source ends, the user quits or Ctrl+C; sinks are always closed."""
         frames = 0
@@ -136,6 +154,7 @@ class App:
                 for sink in self.sinks:
                     sink.handle(obs)
                 self._finish_calibration(at_end=False)
+                self._check_view(obs.view if obs.present else None)
         except KeyboardInterrupt:
             interrupted = True
         except PostureError as exc:  # an output failed or a calibration was refused: stop cleanly

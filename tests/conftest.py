@@ -47,3 +47,13 @@ def make_landmarks(points: Mapping[int, tuple[float, float]], *, depth: Mapping[
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Calibrations made or read by the tests stay in a temporary folder, not the user's own."""
+    import os
+
+    path = tmp_path_factory.mktemp("posture-data")
+    os.environ["POSTURE_DATA_DIR"] = str(path)
+    return path

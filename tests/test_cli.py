@@ -185,3 +185,12 @@ def test_unreadable_photo_in_a_folder_is_skipped_then_reported(tmp_path: Path) -
     assert "2 photos judged" in r.stdout  # the good photos were still judged and summarised
     assert r.stderr.strip().splitlines()[-1] == (
         "posture-monitor: error: 1 image(s) could not be read and were skipped: photo.jpg")
+
+
+def test_view_that_does_not_fit_the_profile_is_pointed_out() -> None:
+    r = monitor("--source", "demo", "--profile", "desk", "--no-window", "--fps", "2")
+    assert r.returncode == 0
+    assert "the camera sees you from the side, but the desk profile is meant for a front view: try --profile side" \
+        in r.stderr
+    r = monitor("--source", "demo", "--no-window", "--fps", "2")  # the demo picks the side profile itself
+    assert "meant for" not in r.stderr
