@@ -81,7 +81,7 @@ def test_camera_lost_mid_session_is_reported_and_monitoring_resumes() -> None:
     plugged.set()
     camera = CameraSource(0, max_fps=10, opener=lambda d: DemoCamera(plugged), stall_timeout_s=0.3,
                           backoff_s=(0.1, 0.4))
-    settings = load_settings(None, {"source": "0", "window": False})
+    settings = load_settings(None, {"source": "0", "window": False, "profile": "side"})
     holder: list[App] = []
     recorder = Recorder(holder, stop_after=30)
     with PoseEstimator("full") as pose:
