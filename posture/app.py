@@ -10,6 +10,7 @@ from .calibration import PROFILE_VIEWS, Baseline, CalibrationError, CalibrationR
 from .capture import FrameSource, Gap
 from .config import Settings
 from .errors import PostureError
+from .i18n import _
 from .pipeline import Pipeline
 from .sinks import Sink
 
@@ -85,7 +86,8 @@ class App:
         if self.calibrator is None or self.pipeline.recorder is not None:
             return
         self.pipeline.start_calibration(self.calibrator.new_recorder())
-        self._status(f"calibrating: sit upright and still for {self.calibrator.settings.calibration.duration_s:g} s")
+        self._status(_("calibrating: sit upright and still for {seconds:g} s").format(
+            seconds=self.calibrator.settings.calibration.duration_s))
 
     def _status(self, message: str) -> None:
         for sink in self.sinks:
@@ -101,11 +103,11 @@ class App:
         except CalibrationError:
             if self.calibrate_only:
                 raise
-            self._status("calibration refused: sit upright and still, in view, and press c again")
+            self._status(_("calibration refused: sit upright and still, in view, and press c again"))
             return
         self._baseline = baseline
         self.pipeline.set_baseline(baseline)
-        self._status(f"calibrated: judging against your upright posture ({baseline.view} view)")
+        self._status(_("calibrated: judging against your upright posture"))
         if self.calibrate_only:
             self._stop = True
 
@@ -121,8 +123,10 @@ class App:
         expected = PROFILE_VIEWS.get(profile)
         if expected is not None and seen != expected:
             better = next(p for p, v in PROFILE_VIEWS.items() if v == seen)
-            self.view_warning = (f"the camera sees you from the {seen}, but the {profile} profile is meant for a "
-                                 f"{expected} view: try --profile {better}")
+            names = {"side": _("side"), "front": _("front")}
+            self.view_warning = _("the camera sees you from the {view}, but the {profile} profile is meant for a "
+                                  "{expected} view: try --profile {better}").format(
+                view=names[seen], profile=profile, expected=names[expected], better=better)
             self._status(self.view_warning)
 
     def run(self) -> RunResult:

@@ -4,8 +4,9 @@
     python -m posture.bench accuracy [--data DIR] [--out docs/accuracy.md] [--only SECTION]
 
 ``accuracy`` runs the real pipeline on the labeled footage and writes the accuracy report (see
-``posture/_accuracy.py``). ``speed`` replays a video through the whole pipeline as fast as it can (decode, pose, metrics,
-smoothing, judgement, and the JSON Lines log with ``--log``) and prints frames per second, the time
+``posture/_accuracy.py``). ``speed`` replays a video through the whole pipeline as fast as it can
+(decode, pose, metrics, smoothing, judgement, and the JSON Lines log with ``--log``) and prints
+frames per second, the time
 per frame by stage and the share of the time spent outside pose inference.
 """
 

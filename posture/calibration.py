@@ -18,6 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import PostureError
+from .i18n import _
 from .landmarks import LM, Landmarks
 from .metrics import METRIC_KEYS, Metrics
 
@@ -108,11 +109,14 @@ class Baseline:
                        position=Position(**data["position"]), version=int(data.get("version", 1)),
                        extra=dict(data.get("extra", {})))
         except (KeyError, TypeError, ValueError) as exc:
-            raise CalibrationError(f"the stored calibration is damaged ({exc}): calibrate again") from None
+            raise CalibrationError(_("the stored calibration is damaged ({problem}): calibrate again").format(
+                problem=exc)) from None
 
     def describe(self) -> str:
         """One line for people."""
-        return f"calibration of {self.created[:16].replace('T', ' ')} ({self.view} view, {self.frames} frames)"
+        return _("calibration of {date} ({view} view, {frames} frames)").format(
+            date=self.created[:16].replace("T", " "), view=_("side") if self.view == "side" else _("front"),
+            frames=self.frames)
 
 
 class CalibrationRecorder:
@@ -163,19 +167,22 @@ class CalibrationRecorder:
     def result(self, now: dt.datetime | None = None) -> Baseline:
         """The baseline; raises :class:`CalibrationError` when the recording is not usable."""
         if self._frames == 0:
-            raise CalibrationError("calibration got no frames from the source")
+            raise CalibrationError(_("calibration got no frames from the source"))
         present = len(self._metrics) / self._frames
         if present < self.min_present or len(self._metrics) < 3:
-            raise CalibrationError(
-                f"calibration refused: you were in view in only {present:.0%} of the frames "
-                f"(at least {self.min_present:.0%} needed); sit in front of the camera and try again")
+            raise CalibrationError(_(
+                "calibration refused: you were in view in only {present:.0%} of the frames (at least "
+                "{needed:.0%} needed); sit in front of the camera and try again").format(
+                    present=present, needed=self.min_present))
         views = [m.view for m in self._metrics]
         view = max(set(views), key=views.count)
         expected = PROFILE_VIEWS.get(self.profile)
         if expected is not None and view != expected:
-            raise CalibrationError(
-                f"calibration refused: the camera sees you from the {view}, but the {self.profile} profile "
-                f"needs a {expected} view; move the camera or choose the profile that fits (--profile)")
+            names = {"side": _("side"), "front": _("front")}
+            raise CalibrationError(_(
+                "calibration refused: the camera sees you from the {view}, but the {profile} profile needs a "
+                "{expected} view; move the camera or choose the profile that fits (--profile)").format(
+                    view=names[view], profile=self.profile, expected=names[expected]))
         same_view = [m for m in self._metrics if m.view == view]
         stats: dict[str, MetricStats] = {}
         for key in METRIC_KEYS:
@@ -185,13 +192,14 @@ class CalibrationRecorder:
             median = float(np.median(values))
             mad = float(np.median(np.abs(values - median)))
             if key in ANGLE_KEYS and mad > self.max_spread_deg:
-                raise CalibrationError(
-                    f"calibration refused: you moved too much ({key} varied by {mad:.1f} deg, at most "
-                    f"{self.max_spread_deg:.1f} allowed); sit still in your upright posture and try again")
+                raise CalibrationError(_(
+                    "calibration refused: you moved too much ({metric} varied by {spread:.1f} deg, at most "
+                    "{allowed:.1f} allowed); sit still in your upright posture and try again").format(
+                        metric=key, spread=mad, allowed=self.max_spread_deg))
             stats[key] = MetricStats(median, mad, int(values.size))
         if "cva_deg" not in stats:
-            raise CalibrationError("calibration refused: your head and shoulders were not visible enough; "
-                                   "make sure the camera sees both")
+            raise CalibrationError(_("calibration refused: your head and shoulders were not visible enough; "
+                                     "make sure the camera sees both"))
         xs = np.array([[p.x, p.y, p.size, p.aspect] for p in self._positions])
         position = Position(*(float(v) for v in np.median(xs, axis=0)))
         created = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
@@ -218,7 +226,8 @@ def save_baseline(data_dir: Path, baseline: Baseline) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        raise CalibrationError(f"cannot store the calibration in {path.parent}: {exc.strerror or exc}") from None
+        raise CalibrationError(_("cannot store the calibration in {folder}: {problem}").format(
+            folder=path.parent, problem=exc.strerror or exc)) from None
     return path
 
 
@@ -230,9 +239,11 @@ def load_baseline(data_dir: Path, profile: str) -> Baseline | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise CalibrationError(f"cannot read the calibration {path}: {exc.strerror or exc}") from None
+        raise CalibrationError(_("cannot read the calibration {path}: {problem}").format(
+            path=path, problem=exc.strerror or exc)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        raise CalibrationError(f"the stored calibration {path} is damaged: calibrate again") from None
+        raise CalibrationError(_("the stored calibration {path} is damaged: calibrate again").format(
+            path=path)) from None
     return Baseline.from_json(data)

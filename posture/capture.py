@@ -19,6 +19,7 @@ import numpy as np
 
 from ._quiet import native_stderr_silenced
 from .errors import CameraError, SourceError
+from .i18n import _
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEMO_CLIP = Path(__file__).resolve().parent / "data" / "demo_desk_side.mp4"
@@ -104,15 +105,15 @@ class VideoFileSource:
 
     def __init__(self, path: str | Path, max_fps: float | None = None) -> None:
         self.path = Path(path)
-        self.description = f"video {self.path.name}"
+        self.description = _("video {name}").format(name=self.path.name)
         if not self.path.is_file():
-            raise SourceError(f"video file not found: {self.path}")
+            raise SourceError(_("video file not found: {path}").format(path=self.path))
         with native_stderr_silenced():  # FFmpeg prints its own complaints about a bad file
             self._cap = cv2.VideoCapture(str(self.path))
             opened = self._cap.isOpened()
             ok, image = self._cap.read() if opened else (False, None)
         if not opened:
-            raise SourceError(f"cannot read video {self.path}: not a video file, or it is corrupt")
+            raise SourceError(_("cannot read video {path}: not a video file, or it is corrupt").format(path=self.path))
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and fps == fps and 0 < fps < 1000 else 30.0
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -122,7 +123,8 @@ class VideoFileSource:
         self._index = -1
         if not ok or image is None or image.size == 0:
             self._cap.release()
-            raise SourceError(f"cannot read video {self.path}: no frame could be decoded (corrupt or empty)")
+            raise SourceError(_("cannot read video {path}: no frame could be decoded (corrupt or empty)").format(
+                path=self.path))
         self._first: np.ndarray | None = image
 
     def read(self) -> Frame | None:
@@ -166,7 +168,7 @@ class ImageSource:
     def __init__(self, paths: Sequence[Path], *, fps: float = 10.0, max_fps: float | None = None,
                  stills: bool = False, description: str = "images") -> None:
         if not paths:
-            raise SourceError(f"no images found in {description}")
+            raise SourceError(_("no images found in {where}").format(where=description))
         self.fps = fps
         self.stills = stills
         self.description = description
@@ -249,7 +251,7 @@ class CameraSource:
                  clock: Callable[[], float] = time.monotonic, first_frame_timeout_s: float = 5.0,
                  stall_timeout_s: float = 2.0, backoff_s: tuple[float, float] = (0.5, 10.0)) -> None:
         self.device = device
-        self.description = f"camera {device}"
+        self.description = _("camera {device}").format(device=device)
         self._opener = opener
         self._clock = clock
         self._period = 1.0 / max_fps if max_fps else 0.0
@@ -267,14 +269,16 @@ class CameraSource:
         cap = opener(device)
         if not cap.isOpened():
             cap.release()
-            raise CameraError(f"camera {device} not found or busy (is another program using it?)")
+            raise CameraError(_("camera {device} not found or busy (is another program using it?)").format(
+                device=device))
         self._cap: Capture | None = cap
         # The first frame proves the camera works before the app commits to it.
         deadline = clock() + first_frame_timeout_s
         while not cap.grab():
             if clock() > deadline:
                 cap.release()
-                raise CameraError(f"camera {device} opened but delivers no frames (busy or not a camera)")
+                raise CameraError(_("camera {device} opened but delivers no frames (busy or not a camera)").format(
+                    device=device))
             time.sleep(0.05)
         self._thread = threading.Thread(target=self._run, name="camera-reader", daemon=True)
         self._thread.start()
@@ -287,7 +291,8 @@ class CameraSource:
             cap = self._cap
             if cap is None:
                 with self._cond:
-                    self._status = f"camera {self.device} lost; reopening (next try in {delay:.0f} s)"
+                    self._status = _("camera {device} lost; reopening (next try in {delay:.0f} s)").format(
+                        device=self.device, delay=delay)
                     self._cond.notify_all()
                     self._cond.wait(timeout=delay)
                 if self._stop:
@@ -343,7 +348,8 @@ class CameraSource:
                 return None
             if self._seq == seen:
                 self._want = False
-                return Gap(t=self._clock(), message=self._status or f"camera {self.device} is not delivering frames")
+                message = self._status or _("camera {device} is not delivering frames").format(device=self.device)
+                return Gap(t=self._clock(), message=message)
             image, t = self._latest  # type: ignore[misc]
         self._next_due = t + self._period
         frame = Frame(image=image, t=t, index=self._index)
@@ -388,13 +394,13 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
     """
     if spec == "demo":
         if not DEMO_CLIP.is_file():
-            raise SourceError(f"the demo clip is missing: {DEMO_CLIP} (reinstall the project)")
+            raise SourceError(_("the demo clip is missing: {path} (reinstall the project)").format(path=DEMO_CLIP))
         return VideoFileSource(DEMO_CLIP, max_fps)
     if spec.isdigit():
         return CameraSource(int(spec), max_fps=max_fps)
     if spec.startswith("/dev/video"):
         if not Path(spec).exists():
-            raise CameraError(f"camera {spec} not found")
+            raise CameraError(_("camera {device} not found").format(device=spec))
         return CameraSource(spec, max_fps=max_fps)
     path = Path(spec).expanduser()
     if path.is_dir() or any(ch in spec for ch in "*?["):
@@ -403,10 +409,10 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
     if path.is_file():
         if path.suffix.lower() in IMAGE_EXTENSIONS:
             if _read_image(path) is None:
-                raise SourceError(f"cannot read image {spec}: not an image, or it is corrupt")
+                raise SourceError(_("cannot read image {path}: not an image, or it is corrupt").format(path=spec))
             return ImageSource([path], fps=sequence_fps, stills=stills, description=spec)
         return VideoFileSource(path, max_fps)
-    raise SourceError(f"no such camera, file or folder: {spec}")
+    raise SourceError(_("no such camera, file or folder: {source}").format(source=spec))
 
 
 def iterate(source: FrameSource) -> Iterator[Frame | Gap]:

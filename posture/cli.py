@@ -15,19 +15,20 @@ from typing import Any, NoReturn, Sequence
 from . import __version__
 from .config import PROFILES, VIEWS, Settings, describe_settings, load_settings, parse_assignment, read_toml
 from .errors import PostureError
+from .i18n import LANGUAGES, N_, _, ngettext, setup
 
 PROG = "posture-monitor"
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 
-DESCRIPTION = """\
+DESCRIPTION = N_("""\
 Watch your sitting posture through a webcam, a video or photos, and get an alert when a slumped
 desk posture or a bent-over phone posture lasts. Frames are analysed on this machine with
 MediaPipe pose estimation and never stored or sent anywhere.
 
 The angles are estimates from body landmarks (a craniovertebral-angle proxy, not a clinical
-measurement): use them for awareness, not diagnosis."""
+measurement): use them for awareness, not diagnosis.""")
 
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   posture-monitor                          watch webcam 0 in a window
   posture-monitor --source demo            the bundled demo clip (a person slumping at a desk)
@@ -44,14 +45,14 @@ examples:
                                            settings from a file, one changed on the command line
   posture-monitor --list-settings          every setting with its default and allowed range
 
-exit codes: 0 done, 2 bad input or usage, 130 interrupted (summary printed, log complete)"""
+exit codes: 0 done, 2 bad input or usage, 130 interrupted (summary printed, log complete)""")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {PROG} --help)")
+        raise UsageError(_("{message} (see {prog} --help)").format(message=message, prog=PROG))
 
 
 class UsageError(PostureError):
@@ -60,39 +61,41 @@ class UsageError(PostureError):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the monitor."""
-    p = _Parser(prog=PROG, description=DESCRIPTION, epilog=EXAMPLES,
+    p = _Parser(prog=PROG, description=_(DESCRIPTION), epilog=_(EXAMPLES),
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", metavar="SRC",
-                   help="camera index (default 0), device path (/dev/video0), video file, image folder, "
-                        "glob ('shots/*.png') or 'demo' for the bundled clip")
+                   help=_("camera index (default 0), device path (/dev/video0), video file, image folder, "
+                        "glob ('shots/*.png') or 'demo' for the bundled clip"))
     p.add_argument("--profile", choices=PROFILES,
-                   help="desk: frontal webcam at a desk (default); phone: head bent over a phone; "
-                        "side: camera beside the person (therapist)")
+                   help=_("desk: frontal webcam at a desk (default); phone: head bent over a phone; "
+                        "side: camera beside the person (therapist)"))
     p.add_argument("--model", metavar="lite|full|PATH",
-                   help="pose model: full (default, more accurate), lite (faster) or a .task file")
+                   help=_("pose model: full (default, more accurate), lite (faster) or a .task file"))
     p.add_argument("--fps", type=float, metavar="N",
-                   help="analyse at most N frames a second; skipped frames cost nothing "
-                        "(default: every frame of a file, 10 for a camera)")
+                   help=_("analyse at most N frames a second; skipped frames cost nothing "
+                        "(default: every frame of a file, 10 for a camera)"))
     p.add_argument("--sequence-fps", type=float, metavar="N",
-                   help="frame rate of an image-folder sequence (default 10)")
+                   help=_("frame rate of an image-folder sequence (default 10)"))
     p.add_argument("--stills", action="store_true", default=None,
-                   help="judge each image on its own: no smoothing or persistence across photos")
-    p.add_argument("--view", choices=VIEWS, help="camera view: auto (default), front or side")
+                   help=_("judge each image on its own: no smoothing or persistence across photos"))
+    p.add_argument("--view", choices=VIEWS, help=_("camera view: auto (default), front or side"))
     p.add_argument("--alert-after", type=float, metavar="SECONDS",
-                   help="alert when a bad posture lasts this long (default 60)")
-    p.add_argument("--no-window", action="store_true", help="run headless: no live window")
+                   help=_("alert when a bad posture lasts this long (default 60)"))
+    p.add_argument("--no-window", action="store_true", help=_("run headless: no live window"))
     p.add_argument("--calibrate", action="store_true",
-                   help="record your upright posture (a few seconds of the camera, or a short clip or a few "
+                   help=_("record your upright posture (a few seconds of the camera, or a short clip or a few "
                         "photos given with --source) and keep it for the profile; alerts then judge you "
-                        "against it (in the window: press c)")
+                        "against it (in the window: press c)"))
     p.add_argument("--data-dir", metavar="DIR",
-                   help="where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)")
-    p.add_argument("--log", metavar="FILE", help="write every analysed frame and alert as JSON Lines")
-    p.add_argument("--config", metavar="FILE", help="TOML settings file (see --list-settings)")
+                   help=_("where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+    p.add_argument("--log", metavar="FILE", help=_("write every analysed frame and alert as JSON Lines"))
+    p.add_argument("--config", metavar="FILE", help=_("TOML settings file (see --list-settings)"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="change any setting, e.g. --set rules.lean.limit=8 (repeatable)")
-    p.add_argument("--list-settings", action="store_true", help="print every setting with its default and range")
-    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+                   help=_("change any setting, e.g. --set rules.lean.limit=8 (repeatable)"))
+    p.add_argument("--list-settings", action="store_true", help=_("print every setting with its default and range"))
+    p.add_argument("--lang", choices=LANGUAGES, help=_("language: en or nl (default: the system's language)"))
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}",
+                   help=_("show the version and exit"))
     return p
 
 
@@ -102,7 +105,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     for key, value in (("source", args.source), ("profile", args.profile), ("model", args.model),
                        ("fps", args.fps), ("sequence_fps", args.sequence_fps), ("stills", args.stills),
-                       ("view", args.view), ("log", args.log), ("data_dir", args.data_dir)):
+                       ("view", args.view), ("log", args.log), ("data_dir", args.data_dir), ("lang", args.lang)):
         if value is not None:
             overrides[key] = value
     if args.no_window:
@@ -172,18 +175,19 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
         sinks.append(TerminalSink(err, total=source.total, live=source.live, description=source.description))
         sinks.append(summary)
         if baseline is not None:
-            err.print(f"judging against your {baseline.describe()}", highlight=False, soft_wrap=True)
+            err.print(_("judging against your {calibration}").format(calibration=baseline.describe()),
+                      highlight=False, soft_wrap=True)
         elif not calibrate:
-            err.print(f"no calibration for the {settings.profile} profile yet: judging against general limits "
-                      "(calibrate with --calibrate, or c in the window)", style="dim", highlight=False,
-                      soft_wrap=True)
+            err.print(_("no calibration for the {profile} profile yet: judging against general limits "
+                        "(calibrate with --calibrate, or c in the window)").format(profile=settings.profile),
+                      style="dim", highlight=False, soft_wrap=True)
         calibrator = Calibrator(settings, settings.data_path, pose.model_path.name)
         app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate)
         if settings.window:
             if display_available():
                 app.sinks.append(WindowSink(on_quit=app.request_stop, on_calibrate=app.start_calibration))
             else:
-                err.print("no display: running without a window (--no-window silences this note)",
+                err.print(_("no display: running without a window (--no-window silences this note)"),
                           style="dim", highlight=False, soft_wrap=True)
         result = app.run()
     except BaseException:
@@ -202,7 +206,7 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
         if result.error is not None:
             raise result.error
         if result.baseline is None:
-            raise PostureError("calibration interrupted before it was complete: nothing stored")
+            raise PostureError(_("calibration interrupted before it was complete: nothing stored"))
         print(render_baseline(result.baseline, calibrator.path))
         return EXIT_OK
     print(summary.render(pipeline.monitor.durations(), pipeline.monitor.observed_s, pipeline.monitor.present_s))
@@ -210,9 +214,11 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
         raise result.error
     if isinstance(source, ImageSource) and source.unreadable:
         names = ", ".join(source.unreadable[:5]) + (" ..." if len(source.unreadable) > 5 else "")
-        raise PostureError(f"{len(source.unreadable)} image(s) could not be read and were skipped: {names}")
+        raise PostureError(ngettext("{n} image could not be read and was skipped: {names}",
+                                    "{n} images could not be read and were skipped: {names}",
+                                    len(source.unreadable)).format(n=len(source.unreadable), names=names))
     if result.frames == 0:
-        raise PostureError(f"no frame could be analysed from {settings.source}")
+        raise PostureError(_("no frame could be analysed from {source}").format(source=settings.source))
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
 
 
@@ -220,24 +226,39 @@ def list_settings() -> str:
     """Every setting as a table (for --list-settings)."""
     rows = describe_settings()
     width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{key:<{width}}  default {default:<8} allowed {allowed}\n{'':<{width}}  {doc}"
-                     for key, default, allowed, doc in rows)
+    return "\n".join(f"{key:<{width}}  " + _("default {default:<8} allowed {allowed}").format(
+        default=default, allowed=allowed) + f"\n{'':<{width}}  {_(doc)}" for key, default, allowed, doc in rows)
+
+
+def _early_language(argv: Sequence[str]) -> str:
+    """The language for --help and argument errors: --lang if given, else the system's."""
+    from .config import system_language
+
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGUAGES:
+            return value
+    return system_language()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    setup(_early_language(argv))
     try:
         args = build_parser().parse_args(argv)
         if args.list_settings:
             print(list_settings())
             return EXIT_OK
         settings = settings_from_args(args)
+        setup(settings.lang or "en")
         return run(settings, calibrate=args.calibrate)
     except PostureError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(_("{prog}: error: {message}").format(prog=PROG, message=exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

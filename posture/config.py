@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .i18n import LANGUAGES, N_, _
 
 PROFILES = ("desk", "phone", "side")
 VIEWS = ("auto", "front", "side")
@@ -39,20 +40,20 @@ def _opt(default: Any, lo: float | None = None, hi: float | None = None, *,
 class AlertSettings:
     """Timing of the posture state machines (POSTURE_SCIENCE.md, "Alert timing")."""
 
-    glance_s: float = _opt(5.0, 0, 600, unit="s", doc=(
+    glance_s: float = _opt(5.0, 0, 600, unit="s", doc=N_(
         "deviations shorter than this are glances and are ignored (alert timing 1: ~5 s)"))
-    alert_after_s: float = _opt(60.0, 1, 7200, unit="s", doc=(
+    alert_after_s: float = _opt(60.0, 1, 7200, unit="s", doc=N_(
         "alert when a deviation is sustained this long (alert timing 2; RULA/REBA: static > 1 min)"))
-    release_fraction: float = _opt(0.6, 0.0, 1.0, doc=(
+    release_fraction: float = _opt(0.6, 0.0, 1.0, doc=N_(
         "leave a deviation only once back inside this fraction of the threshold (alert timing 4: 0.5-0.7)"))
-    release_s: float = _opt(2.0, 0, 120, unit="s", doc=(
+    release_s: float = _opt(2.0, 0, 120, unit="s", doc=N_(
         "... and after staying there this long (several good readings)"))
-    release_readings: int = _opt(3, 1, 1000, doc="... and for at least this many readings")
-    cooldown_min: float = _opt(5.0, 0, 24 * 60, unit="min", doc=(
+    release_readings: int = _opt(3, 1, 1000, doc=N_("... and for at least this many readings"))
+    cooldown_min: float = _opt(5.0, 0, 24 * 60, unit="min", doc=N_(
         "after an alert ends, the same alert is not raised again for this long (alert timing 4)"))
-    unknown_grace_s: float = _opt(3.0, 0, 600, unit="s", doc=(
+    unknown_grace_s: float = _opt(3.0, 0, 600, unit="s", doc=N_(
         "a metric that is unknown (person away, landmark hidden) this long ends its deviation"))
-    unknown_notice_s: float = _opt(30.0, 1, 3600, unit="s", doc=(
+    unknown_notice_s: float = _opt(30.0, 1, 3600, unit="s", doc=N_(
         "say once when a metric stays unmeasurable this long while you are in view"))
 
 
@@ -66,16 +67,16 @@ class RuleSettings:
     calibration replaces both with the user's own upright posture.
     """
 
-    enabled: bool = _opt(True, doc="raise this alert at all")
-    limit: float = _opt(0.0, -180, 180, unit="deg", doc="side view: value where the deviation starts")
-    neutral: float = _opt(0.0, -180, 180, unit="deg", doc=(
+    enabled: bool = _opt(True, doc=N_("raise this alert at all"))
+    limit: float = _opt(0.0, -180, 180, unit="deg", doc=N_("side view: value where the deviation starts"))
+    neutral: float = _opt(0.0, -180, 180, unit="deg", doc=N_(
         "side view: upright reference; the release point lies between it and the limit"))
-    front_limit: float = _opt(0.0, -180, 180, unit="deg", doc="front view: value where the deviation starts")
-    front_neutral: float = _opt(0.0, -180, 180, unit="deg", doc="front view: upright reference")
-    delta: float = _opt(10.0, 0.1, 180, unit="deg", doc=(
+    front_limit: float = _opt(0.0, -180, 180, unit="deg", doc=N_("front view: value where the deviation starts"))
+    front_neutral: float = _opt(0.0, -180, 180, unit="deg", doc=N_("front view: upright reference"))
+    delta: float = _opt(10.0, 0.1, 180, unit="deg", doc=N_(
         "with a calibration: how far from your own upright posture the deviation starts (side view)"))
-    front_delta: float = _opt(10.0, 0.1, 180, unit="deg", doc="the same for the front view")
-    calibrated_only: bool = _opt(False, doc=(
+    front_delta: float = _opt(10.0, 0.1, 180, unit="deg", doc=N_("the same for the front view"))
+    calibrated_only: bool = _opt(False, doc=N_(
         "judge this problem only against your own calibration (where no general limit exists)"))
 
 
@@ -155,33 +156,33 @@ class RulesSettings:
 class SmoothingSettings:
     """One Euro filter (Casiez, Roussel, Vogel 2012) applied to every metric."""
 
-    enabled: bool = _opt(True, doc="smooth metrics over time (never done for --stills)")
-    min_cutoff_hz: float = _opt(0.4, 0.01, 30, unit="Hz", doc="cut-off at rest: lower = less jitter")
-    beta: float = _opt(0.05, 0, 10, doc="speed coefficient: higher = less lag on fast moves")
-    d_cutoff_hz: float = _opt(1.0, 0.01, 30, unit="Hz", doc="cut-off of the speed estimate")
+    enabled: bool = _opt(True, doc=N_("smooth metrics over time (never done for --stills)"))
+    min_cutoff_hz: float = _opt(0.4, 0.01, 30, unit="Hz", doc=N_("cut-off at rest: lower = less jitter"))
+    beta: float = _opt(0.05, 0, 10, doc=N_("speed coefficient: higher = less lag on fast moves"))
+    d_cutoff_hz: float = _opt(1.0, 0.01, 30, unit="Hz", doc=N_("cut-off of the speed estimate"))
 
 
 @dataclass(frozen=True)
 class PoseSettings:
     """Pose estimation and how much of it to trust."""
 
-    min_visibility: float = _opt(0.5, 0, 1, doc=(
+    min_visibility: float = _opt(0.5, 0, 1, doc=N_(
         "a landmark less visible than this makes the metrics built on it unknown"))
-    num_poses: int = _opt(3, 1, 5, doc="people to look for; the app judges the primary user among them")
-    people_check_s: float = _opt(3.0, 0.5, 60, unit="s", doc=(
+    num_poses: int = _opt(3, 1, 5, doc=N_("people to look for; the app judges the primary user among them"))
+    people_check_s: float = _opt(3.0, 0.5, 60, unit="s", doc=N_(
         "how often to look for other people in the frame (the user is followed in between)"))
-    min_detection_confidence: float = _opt(0.5, 0, 1, doc="MediaPipe person detection confidence")
-    min_presence_confidence: float = _opt(0.5, 0, 1, doc="MediaPipe pose presence confidence")
-    min_tracking_confidence: float = _opt(0.5, 0, 1, doc="MediaPipe tracking confidence")
+    min_detection_confidence: float = _opt(0.5, 0, 1, doc=N_("MediaPipe person detection confidence"))
+    min_presence_confidence: float = _opt(0.5, 0, 1, doc=N_("MediaPipe pose presence confidence"))
+    min_tracking_confidence: float = _opt(0.5, 0, 1, doc=N_("MediaPipe tracking confidence"))
 
 
 @dataclass(frozen=True)
 class CalibrationSettings:
     """Recording the user's upright posture."""
 
-    duration_s: float = _opt(5.0, 1, 120, unit="s", doc="how long to record the upright posture")
-    min_present: float = _opt(0.8, 0.1, 1, doc="share of the frames that must show the person")
-    max_spread_deg: float = _opt(3.0, 0.5, 30, unit="deg", doc=(
+    duration_s: float = _opt(5.0, 1, 120, unit="s", doc=N_("how long to record the upright posture"))
+    min_present: float = _opt(0.8, 0.1, 1, doc=N_("share of the frames that must show the person"))
+    max_spread_deg: float = _opt(3.0, 0.5, 30, unit="deg", doc=N_(
         "refuse when an angle wanders more than this (median absolute deviation): sit still"))
 
 
@@ -189,17 +190,19 @@ class CalibrationSettings:
 class Settings:
     """Everything the app needs to run."""
 
-    source: str = _opt("0", doc="camera index, device path, video file, image folder or glob, or 'demo'")
-    profile: str = _opt("desk", choices=PROFILES, doc="which posture problems to watch, and defaults")
-    model: str = _opt("full", doc="pose model: 'lite', 'full' or a path to a .task bundle")
-    fps: float | None = _opt(None, 0.1, 120, unit="fps", nullable=True, doc=(
+    source: str = _opt("0", doc=N_("camera index, device path, video file, image folder or glob, or 'demo'"))
+    profile: str = _opt("desk", choices=PROFILES, doc=N_("which posture problems to watch, and defaults"))
+    model: str = _opt("full", doc=N_("pose model: 'lite', 'full' or a path to a .task bundle"))
+    fps: float | None = _opt(None, 0.1, 120, unit="fps", nullable=True, doc=N_(
         "analyse at most this many frames a second (default: every frame of a file, 10 for a camera)"))
-    sequence_fps: float = _opt(10.0, 0.1, 240, unit="fps", doc="frame rate of an image-folder sequence")
-    stills: bool = _opt(False, doc="judge each image on its own (no smoothing, no persistence)")
-    view: str = _opt("auto", choices=VIEWS, doc="camera view; 'auto' detects it from the landmarks")
-    window: bool = _opt(True, doc="show the live window (off: --no-window)")
-    log: str | None = _opt(None, nullable=True, doc="JSON Lines log file")
-    data_dir: str | None = _opt(None, nullable=True, doc=(
+    sequence_fps: float = _opt(10.0, 0.1, 240, unit="fps", doc=N_("frame rate of an image-folder sequence"))
+    stills: bool = _opt(False, doc=N_("judge each image on its own (no smoothing, no persistence)"))
+    view: str = _opt("auto", choices=VIEWS, doc=N_("camera view; 'auto' detects it from the landmarks"))
+    window: bool = _opt(True, doc=N_("show the live window (off: --no-window)"))
+    log: str | None = _opt(None, nullable=True, doc=N_("JSON Lines log file"))
+    lang: str | None = _opt(None, nullable=True, choices=LANGUAGES, doc=N_(
+        "language of the app: en or nl (default: the system's language, else English)"))
+    data_dir: str | None = _opt(None, nullable=True, doc=N_(
         "where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
@@ -246,13 +249,13 @@ def is_camera_source(source: str) -> bool:
 def _describe_range(f: dataclasses.Field[Any]) -> str:
     meta = f.metadata
     if meta.get("choices"):
-        return "one of " + ", ".join(meta["choices"])
+        return _("one of {choices}").format(choices=", ".join(meta["choices"]))
     unit = f" {meta['unit']}" if meta.get("unit") else ""
     if f.type in ("bool", bool):
-        return "true or false"
+        return _("true or false")
     if meta.get("lo") is None:
-        return "any text"
-    return f"{meta.get('lo')} to {meta.get('hi')}{unit}"
+        return _("any text")
+    return _("{lo} to {hi}").format(lo=meta.get("lo"), hi=meta.get("hi")) + unit
 
 
 def _check_value(key: str, f: dataclasses.Field[Any], value: Any) -> Any:
@@ -262,32 +265,36 @@ def _check_value(key: str, f: dataclasses.Field[Any], value: Any) -> Any:
     if value is None:
         if meta.get("nullable"):
             return None
-        raise ConfigError(f"{key} must be set: allowed {_describe_range(f)}")
+        raise ConfigError(_("{key} must be set: allowed {allowed}").format(key=key, allowed=_describe_range(f)))
     if ftype == "bool":
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{key} = {value!r} is not allowed: use true or false")
+        raise ConfigError(_("{key} = {value!r} is not allowed: use true or false").format(key=key, value=value))
     if ftype.startswith("str"):
         if not isinstance(value, str):
             value = str(value)
         if meta.get("choices") and value not in meta["choices"]:
-            raise ConfigError(f"{key} = {value!r} is not allowed: use one of {', '.join(meta['choices'])}")
+            raise ConfigError(_("{key} = {value!r} is not allowed: use one of {choices}").format(
+                key=key, value=value, choices=", ".join(meta["choices"])))
         return value
     numeric = ftype.startswith(("float", "int"))
     if numeric:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{key} = {value!r} is not a number: allowed {_describe_range(f)}")
+            raise ConfigError(_("{key} = {value!r} is not a number: allowed {allowed}").format(
+                key=key, value=value, allowed=_describe_range(f)))
         if ftype.startswith("int"):
             if float(value) != int(value):
-                raise ConfigError(f"{key} = {value!r} must be a whole number: allowed {_describe_range(f)}")
+                raise ConfigError(_("{key} = {value!r} must be a whole number: allowed {allowed}").format(
+                    key=key, value=value, allowed=_describe_range(f)))
             value = int(value)
         else:
             value = float(value)
         lo, hi = meta.get("lo"), meta.get("hi")
         if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ConfigError(f"{key} = {value!r} is out of range: allowed {_describe_range(f)}")
+            raise ConfigError(_("{key} = {value!r} is out of range: allowed {allowed}").format(
+                key=key, value=value, allowed=_describe_range(f)))
         return value
-    raise ConfigError(f"{key}: unsupported setting type {ftype}")  # pragma: no cover
+    raise TypeError(f"{key}: unsupported setting type {ftype}")  # a programming error, never user input
 
 
 def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
@@ -296,7 +303,8 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         key = prefix + unknown[0]
-        raise ConfigError(f"unknown setting '{key}' (known here: {', '.join(sorted(fields))})")
+        raise ConfigError(_("unknown setting '{key}' (known here: {known})").format(
+            key=key, known=", ".join(sorted(fields))))
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         key = prefix + name
@@ -304,7 +312,7 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
             default_obj = f.default_factory()
             sub = data.get(name, {})
             if not isinstance(sub, Mapping):
-                raise ConfigError(f"{key} must be a table of settings, not {sub!r}")
+                raise ConfigError(_("{key} must be a table of settings, not {value!r}").format(key=key, value=sub))
             kwargs[name] = _build(type(default_obj), _merge(_as_dict(default_obj), sub), key + ".")
         elif name in data:
             kwargs[name] = _check_value(key, f, data[name])
@@ -316,13 +324,14 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
 def _check_consistency(obj: Any, prefix: str) -> None:
     """Cross-field rules (a combination that could never work)."""
     if isinstance(obj, AlertSettings) and obj.alert_after_s < obj.glance_s:
-        raise ConfigError(
-            f"{prefix}alert_after_s = {obj.alert_after_s} is out of range: allowed "
-            f"{prefix}glance_s ({obj.glance_s}) to 7200 s (an alert cannot come before the glance filter ends)")
+        raise ConfigError(_("{key} = {value} is out of range: allowed {lower} ({glance}) to 7200 s "
+                            "(an alert cannot come before the glance filter ends)").format(
+            key=prefix + "alert_after_s", value=obj.alert_after_s, lower=prefix + "glance_s", glance=obj.glance_s))
     if isinstance(obj, RuleSettings) and obj.enabled:
         for limit, neutral in (("limit", "neutral"), ("front_limit", "front_neutral")):
             if getattr(obj, limit) == getattr(obj, neutral):
-                raise ConfigError(f"{prefix}{limit} = {getattr(obj, limit)} must differ from {prefix}{neutral}")
+                raise ConfigError(_("{key} = {value} must differ from {other}").format(
+                    key=prefix + limit, value=getattr(obj, limit), other=prefix + neutral))
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -347,13 +356,13 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {p}") from None
+        raise ConfigError(_("config file not found: {path}").format(path=p)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+        raise ConfigError(_("cannot read config file {path}: {problem}").format(path=p, problem=exc)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+        raise ConfigError(_("config file {path} is not valid TOML: {problem}").format(path=p, problem=exc)) from None
 
 
 def parse_assignment(text: str) -> dict[str, Any]:
@@ -364,7 +373,7 @@ def parse_assignment(text: str) -> dict[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ConfigError(f"--set expects KEY=VALUE, got {text!r}")
+        raise ConfigError(_("--set expects KEY=VALUE, got {value!r}").format(value=text))
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -393,12 +402,26 @@ def load_settings(file_data: Mapping[str, Any] | None = None,
     env = os.environ if environ is None else environ
     if "data_dir" not in overrides and env.get("POSTURE_DATA_DIR"):
         overrides["data_dir"] = env["POSTURE_DATA_DIR"]
+    if "lang" not in overrides and file_data.get("lang") is None:
+        overrides["lang"] = system_language(env)
     profile = overrides.get("profile", file_data.get("profile", Settings.profile))
     if profile not in PROFILES:
-        raise ConfigError(f"profile = {profile!r} is not allowed: use one of {', '.join(PROFILES)}")
+        raise ConfigError(_("{key} = {value!r} is not allowed: use one of {choices}").format(
+            key="profile", value=profile, choices=", ".join(PROFILES)))
     layered = _merge(_merge(PROFILE_PRESETS[profile], file_data), overrides)
     settings: Settings = _build(Settings, layered)
     return settings
+
+
+def system_language(environ: Mapping[str, str] | None = None) -> str:
+    """The app's language from the system locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG): nl or en."""
+    env = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            first = value.split(":")[0].lower()
+            return "nl" if first.startswith("nl") else "en"
+    return "en"
 
 
 def describe_settings() -> list[tuple[str, str, str, str]]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .i18n import _
 from .landmarks import LM, SKELETON
 from .monitor import State
 from .pipeline import Observation
-from .text import METRIC_LABELS
+from .text import metric_label, short_label, unit
 
 # Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), in BGR.
 COLOURS = {
@@ -18,14 +19,6 @@ COLOURS = {
     State.UNKNOWN: (160, 160, 160),  # grey
 }
 SYMBOLS = {State.GOOD: "OK", State.DEVIATING: "~", State.ALERT: "!!", State.UNKNOWN: "?"}
-LABELS = {
-    "forward_head": "Head forward",
-    "rounded_shoulders": "Shoulders",
-    "phone_posture": "Head down",
-    "slump": "Slump",
-    "lean": "Lean",
-    "head_tilt": "Head tilt",
-}
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -78,29 +71,29 @@ def draw_overlay(image: np.ndarray, obs: Observation, *, status: str = "") -> np
     # Metrics panel, top left.
     y = line
     if obs.metrics is None:
-        _text(img, "Nobody in view" if not status else status, (10, y), scale, (255, 255, 255))
+        _text(img, _("Nobody in view") if not status else status, (10, y), scale, (255, 255, 255))
         y += line
     else:
-        _text(img, f"{obs.metrics.view} view", (10, y), scale * 0.8, (255, 255, 255))
+        _text(img, _("side view") if obs.metrics.view == "side" else _("front view"), (10, y), scale * 0.8,
+              (255, 255, 255))
         y += line
         for key, value in obs.metrics.values().items():
             if value is None:
                 continue
-            label, unit = METRIC_LABELS[key]
-            _text(img, f"{label}: {value:.0f} {unit}", (10, y), scale, (255, 255, 255))
+            _text(img, f"{metric_label(key)}: {value:.0f} {unit(key)}", (10, y), scale, (255, 255, 255))
             y += line
 
     # States panel, top right.
     y = line
     for kind, state in obs.states.items():
-        text = f"{LABELS.get(kind, kind)} {SYMBOLS[state]}"
-        (tw, _), _ = cv2.getTextSize(text, FONT, scale, 2)
+        text = f"{short_label(kind)} {SYMBOLS[state]}"
+        (tw, _th), _base = cv2.getTextSize(text, FONT, scale, 2)
         _text(img, text, (w - tw - 10, y), scale, COLOURS[state])
         y += line
 
-    alerts = [LABELS.get(k, k) for k, s in obs.states.items() if s is State.ALERT]
+    alerts = [short_label(k) for k, s in obs.states.items() if s is State.ALERT]
     if alerts:
-        banner = "Posture alert: " + ", ".join(alerts)
+        banner = _("Posture alert: {problems}").format(problems=", ".join(alerts))
         cv2.rectangle(img, (0, h - int(1.6 * line)), (w, h), COLOURS[State.ALERT], -1)
         _text(img, banner, (10, h - int(0.5 * line)), scale, (255, 255, 255))
     elif status:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._quiet import native_stderr_silenced
 from .errors import ModelError
+from .i18n import _
 from .landmarks import N_LANDMARKS, Landmarks
 
 MODEL_NAMES = {"full": "pose_landmarker_full.task", "lite": "pose_landmarker_lite.task"}
@@ -37,11 +38,12 @@ def resolve_model(spec: str) -> Path:
             candidate = folder / MODEL_NAMES[spec]
             if candidate.is_file():
                 return candidate
-        raise ModelError(f"the '{spec}' pose model {MODEL_NAMES[spec]} is missing from "
-                         f"{model_dirs()[0]} (reinstall the project)")
+        raise ModelError(_("the '{model}' pose model {file} is missing from {folder} (reinstall the project)").format(
+            model=spec, file=MODEL_NAMES[spec], folder=model_dirs()[0]))
     path = Path(spec).expanduser()
     if not path.is_file():
-        raise ModelError(f"pose model not found: {spec} (use lite, full or the path of a .task file)")
+        raise ModelError(_("pose model not found: {model} (use lite, full or the path of a .task file)").format(
+            model=spec))
     return path
 
 
@@ -80,7 +82,8 @@ class PoseEstimator:
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"cannot load pose model {self.model_path}: {first}") from None
+            raise ModelError(_("cannot load pose model {path}: {problem}").format(
+                path=self.model_path, problem=first)) from None
         self._last_ms = -1
         self._calls = 0
 
@@ -132,7 +135,8 @@ def landmarks_from_result(result: Any, image_size: tuple[int, int], index: int =
     if world_list and len(world_list) > index:
         world = np.array([[p.x, p.y, p.z] for p in world_list[index]], dtype=np.float64)
     if norm.shape[0] != N_LANDMARKS:
-        raise ModelError(f"the pose model gave {norm.shape[0]} landmarks, expected {N_LANDMARKS}")
+        raise ModelError(_("the pose model gave {n} landmarks, expected {expected}").format(
+            n=norm.shape[0], expected=N_LANDMARKS))
     return Landmarks.from_arrays(norm, image_size, world)
 
 

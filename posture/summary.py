@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from .calibration import Baseline
+from .i18n import _, ngettext
 from .monitor import Durations, Event, State
 from .pipeline import Observation
-from .text import KIND_LABELS, METRIC_LABELS, clock, duration
+from .text import clock, duration, kind_label, metric_label, unit, value_text
 
 
 class SessionSummary:
@@ -54,51 +55,62 @@ class SessionSummary:
         """The summary as plain text lines."""
         if self.stills:
             return self._render_stills()
-        lines = ["Session summary",
-                 f"  observed {duration(observed_s)} ({self.frames} frames analysed), "
-                 f"person in view {duration(present_s)}"]
+        lines = [_("Session summary"),
+                 "  " + _("observed {observed} ({frames} frames analysed), person in view {present}").format(
+                     observed=duration(observed_s), frames=self.frames, present=duration(present_s))]
         if self.views:
-            lines.append("  view: " + ", ".join(f"{v} {n * 100 // max(self.present_frames, 1)}%"
-                                               for v, n in self.views.most_common()))
-        lines.append("  time in good posture:")
+            names = {"side": _("side"), "front": _("front")}
+            lines.append("  " + _("view: {views}").format(views=", ".join(
+                f"{names.get(v, v)} {n * 100 // max(self.present_frames, 1)}%" for v, n in self.views.most_common())))
+        lines.append("  " + _("time in good posture:"))
         for kind, d in durations.items():
             share = d.good_share
             if share is None:
-                lines.append(f"    {KIND_LABELS[kind]:<32} not judged (not visible from here, or judged only "
-                             "against a calibration)")
+                lines.append(f"    {kind_label(kind):<32} "
+                             + _("not judged (not visible from here, or judged only against a calibration)"))
                 continue
-            extra = f", {d.alerts} alert{'s' if d.alerts != 1 else ''}" if d.alerts else ""
-            glances = f", {d.glances} glance{'s' if d.glances != 1 else ''} ignored" if d.glances else ""
-            lines.append(f"    {KIND_LABELS[kind]:<32} {share * 100:5.1f}% of {duration(d.known)}{extra}{glances}")
+            text = _("{share:.1f}% of {time}").format(share=share * 100, time=duration(d.known))
+            if d.alerts:
+                text += ", " + ngettext("{n} alert", "{n} alerts", d.alerts).format(n=d.alerts)
+            if d.glances:
+                text += ", " + ngettext("{n} glance ignored", "{n} glances ignored", d.glances).format(n=d.glances)
+            lines.append(f"    {kind_label(kind):<32} {text}")
         alerts = self.alerts
-        lines.append(f"  alerts raised: {len(alerts)}")
+        lines.append("  " + _("alerts raised: {n}").format(n=len(alerts)))
         ends = {(e.kind, e.start): e for e in self.events if e.type == "alert_end"}
         for a in alerts:
-            label, unit = METRIC_LABELS.get(a.metric, (a.metric, ""))
             end = ends.get((a.kind, a.start))
-            tail = f", until {clock(end.t)}" if end is not None else ""
-            lines.append(f"    {clock(a.t)} {KIND_LABELS[a.kind]} (since {clock(a.start)}, "
-                         f"worst {label} {a.peak or 0:.0f} {unit}{tail})")
+            worst = value_text(a.metric, a.peak) if a.peak is not None else ""
+            if end is not None:
+                detail = _("since {start}, worst {worst}, until {end}").format(
+                    start=clock(a.start), worst=worst, end=clock(end.t))
+            else:
+                detail = _("since {start}, worst {worst}").format(start=clock(a.start), worst=worst)
+            lines.append(f"    {clock(a.t)} {kind_label(a.kind)} ({detail})")
         return "\n".join(lines)
 
     def _render_stills(self) -> str:
-        lines = ["Photo summary", f"  {self.frames} photos judged, a person found in {self.present_frames}"]
+        lines = [_("Photo summary"), "  " + _("{n} photos judged, a person found in {found}").format(
+            n=self.frames, found=self.present_frames)]
         for kind, counts in self.still_states.items():
             judged = counts[State.GOOD] + counts[State.DEVIATING]
             if not judged:
-                lines.append(f"    {KIND_LABELS[kind]:<32} not measurable")
+                lines.append(f"    {kind_label(kind):<32} " + _("not measurable"))
                 continue
-            lines.append(f"    {KIND_LABELS[kind]:<32} beyond the limit in {counts[State.DEVIATING]} of {judged}")
+            lines.append(f"    {kind_label(kind):<32} " + _("beyond the limit in {n} of {judged}").format(
+                n=counts[State.DEVIATING], judged=judged))
         return "\n".join(lines)
 
 
 def render_baseline(baseline: Baseline, path: Path | None) -> str:
     """What a stored calibration holds, for people."""
-    lines = [f"Calibration stored for the {baseline.profile} profile: {baseline.describe()}"]
+    lines = [_("Calibration stored for the {profile} profile: {what}").format(
+        profile=baseline.profile, what=baseline.describe())]
     for key, stats in baseline.stats.items():
-        label, unit = METRIC_LABELS.get(key, (key, ""))
-        lines.append(f"  {label:<18} {stats.median:7.1f} {unit:<3} (varied by {stats.mad:.1f})")
+        lines.append(f"  {metric_label(key):<18} {stats.median:7.1f} {unit(key):<6} "
+                     + _("(varied by {spread:.1f})").format(spread=stats.mad))
     if path is not None:
-        lines.append(f"  kept in {path}")
-    lines.append(f"From now on the {baseline.profile} profile judges you against this upright posture.")
+        lines.append("  " + _("kept in {path}").format(path=path))
+    lines.append(_("From now on the {profile} profile judges you against this upright posture.").format(
+        profile=baseline.profile))
     return "\n".join(lines)

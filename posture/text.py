@@ -1,37 +1,86 @@
-"""Words and numbers for people: labels of the alert kinds, durations, alert messages."""
+"""Words and numbers for people: labels of the alert kinds, durations, alert messages.
+
+Tables hold English source strings marked with ``N_``; they are translated with ``_`` when shown.
+"""
 
 from __future__ import annotations
 
+from .i18n import N_, _
 from .monitor import Event
 
-KIND_LABELS = {
-    "forward_head": "head forward",
-    "rounded_shoulders": "rounded shoulders",
-    "phone_posture": "head bent down (phone posture)",
-    "slump": "slumped trunk",
-    "lean": "leaning sideways",
-    "head_tilt": "head tilted",
+_KIND_LABELS = {
+    "forward_head": N_("head forward"),
+    "rounded_shoulders": N_("rounded shoulders"),
+    "phone_posture": N_("head bent down (phone posture)"),
+    "slump": N_("slumped trunk"),
+    "lean": N_("leaning sideways"),
+    "head_tilt": N_("head tilted"),
 }
 
-# What to do about each problem, said the way a therapist would.
-ADVICE = {
-    "forward_head": "bring your ears back over your shoulders",
-    "rounded_shoulders": "open your chest and let your shoulder blades settle back",
-    "phone_posture": "raise the phone to eye height instead of bending your neck",
-    "slump": "sit up: rest your back against the chair",
-    "lean": "sit evenly on both sitting bones",
-    "head_tilt": "level your head",
+# Short labels for the live view.
+_SHORT_LABELS = {
+    "forward_head": N_("Head forward"),
+    "rounded_shoulders": N_("Shoulders"),
+    "phone_posture": N_("Head down"),
+    "slump": N_("Slump"),
+    "lean": N_("Lean"),
+    "head_tilt": N_("Head tilt"),
 }
 
-METRIC_LABELS = {
-    "cva_deg": ("CVA", "deg"),
-    "head_forward_cm": ("head forward", "cm"),
-    "shoulder_angle_deg": ("shoulder angle", "deg"),
-    "neck_flexion_deg": ("neck flexion", "deg"),
-    "trunk_inclination_deg": ("trunk inclination", "deg"),
-    "lateral_lean_deg": ("lean", "deg"),
-    "head_tilt_deg": ("head tilt", "deg"),
+# What the alert says: what is wrong, for how long, and what to do, the way a therapist would say it.
+_ALERTS = {
+    "forward_head": N_("Head forward for {duration}: bring your ears back over your shoulders"),
+    "rounded_shoulders": N_("Shoulders rounded for {duration}: open your chest and let your shoulder blades "
+                            "settle back"),
+    "phone_posture": N_("Head bent down for {duration}: raise the phone to eye height instead of bending "
+                        "your neck"),
+    "slump": N_("Slumped for {duration}: sit up and rest your back against the chair"),
+    "lean": N_("Leaning sideways for {duration}: sit evenly on both sitting bones"),
+    "head_tilt": N_("Head tilted for {duration}: level your head"),
 }
+
+_METRIC_LABELS = {
+    "cva_deg": N_("CVA"),
+    "head_forward_cm": N_("head forward"),
+    "shoulder_angle_deg": N_("shoulder angle"),
+    "neck_flexion_deg": N_("neck flexion"),
+    "trunk_inclination_deg": N_("trunk inclination"),
+    "lateral_lean_deg": N_("lean"),
+    "head_tilt_deg": N_("head tilt"),
+}
+
+# Which landmarks each metric needs, for the note that it cannot be measured.
+_NEEDS = {
+    "cva_deg": N_("ears, eyes and shoulders"), "head_forward_cm": N_("ears, eyes and shoulders"),
+    "shoulder_angle_deg": N_("ears and shoulders"), "neck_flexion_deg": N_("ears, eyes and shoulders"),
+    "trunk_inclination_deg": N_("shoulders and hips"), "lateral_lean_deg": N_("both shoulders"),
+    "head_tilt_deg": N_("both eyes"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """A posture problem in a few words ("head forward")."""
+    return _(_KIND_LABELS[kind]) if kind in _KIND_LABELS else kind
+
+
+def short_label(kind: str) -> str:
+    """A posture problem in one or two words, capitalised, for the live view."""
+    return _(_SHORT_LABELS[kind]) if kind in _SHORT_LABELS else kind
+
+
+def metric_label(metric: str) -> str:
+    """A metric's name ("neck flexion")."""
+    return _(_METRIC_LABELS[metric]) if metric in _METRIC_LABELS else metric
+
+
+def unit(metric: str) -> str:
+    """A metric's unit as shown to people."""
+    return _("cm") if metric.endswith("_cm") else _("deg")
+
+
+def value_text(metric: str, value: float) -> str:
+    """"neck flexion 32 deg"."""
+    return _("{label} {value:.0f} {unit}").format(label=metric_label(metric), value=value, unit=unit(metric))
 
 
 def clock(seconds: float) -> str:
@@ -46,41 +95,36 @@ def duration(seconds: float) -> str:
     """A duration in words: '45 s', '2 min 5 s', '1 h 3 min'."""
     s = int(round(max(seconds, 0.0)))
     if s < 60:
-        return f"{s} s"
+        return _("{s} s").format(s=s)
     m, s = divmod(s, 60)
     if m < 60:
-        return f"{m} min {s} s" if s else f"{m} min"
+        return _("{m} min {s} s").format(m=m, s=s) if s else _("{m} min").format(m=m)
     h, m = divmod(m, 60)
-    return f"{h} h {m} min" if m else f"{h} h"
+    return _("{h} h {m} min").format(h=h, m=m) if m else _("{h} h").format(h=h)
 
 
 def alert_message(event: Event) -> str:
-    """What an alert says: what is wrong, for how long, and what to do."""
-    label, unit = METRIC_LABELS.get(event.metric, (event.metric, ""))
-    what = KIND_LABELS.get(event.kind, event.kind)
-    worst = f"worst {label} {event.peak:.0f} {unit}" if event.peak is not None else label
-    iso = ", the longest ISO 11226 allows at this angle" if event.reason == "iso11226" else ""
-    return f"{what.capitalize()} for {duration(event.t - event.start)} ({worst}{iso}): {ADVICE.get(event.kind, '')}"
-
-
-# Which landmarks each metric needs, for the note that it cannot be measured.
-NEEDS = {
-    "cva_deg": "ears, eyes and shoulders", "head_forward_cm": "ears and shoulders",
-    "shoulder_angle_deg": "shoulders and hips", "neck_flexion_deg": "ears, eyes and shoulders",
-    "trunk_inclination_deg": "shoulders and hips", "lateral_lean_deg": "both shoulders",
-    "head_tilt_deg": "both eyes and shoulders",
-}
+    """What an alert says: what is wrong, for how long, what to do, and the worst value."""
+    text = _(_ALERTS[event.kind]).format(duration=duration(event.t - event.start)) if event.kind in _ALERTS \
+        else event.kind
+    if event.peak is not None:
+        text += " " + _("(worst {value})").format(value=value_text(event.metric, event.peak))
+    if event.reason == "iso11226":
+        text += " " + _("(the longest ISO 11226 allows at this angle)")
+    return text
 
 
 def unmeasurable_message(event: Event) -> str:
     """The one-time note that a problem cannot be judged although the user is in view."""
-    what = KIND_LABELS.get(event.kind, event.kind)
-    return (f"{what} cannot be judged: the camera does not see your {NEEDS.get(event.metric, 'landmarks')} "
-            f"clearly (for {duration(event.t - event.start)})")
+    needs = _(_NEEDS[event.metric]) if event.metric in _NEEDS else event.metric
+    return _("{problem} cannot be judged: the camera does not see your {needs} clearly (for {duration})").format(
+        problem=kind_label(event.kind).capitalize(), needs=needs, duration=duration(event.t - event.start))
 
 
 def alert_end_message(event: Event) -> str:
     """What the end of an alert says."""
-    what = KIND_LABELS.get(event.kind, event.kind)
-    why = {"recovered": "corrected", "unknown": "no longer measurable", "finished": "session ended"}
-    return f"{what.capitalize()}: {why.get(event.reason, event.reason)} after {duration(event.t - event.start)}"
+    why = {"recovered": _("{problem}: corrected after {duration}"),
+           "unknown": _("{problem}: no longer measurable after {duration}"),
+           "finished": _("{problem}: session ended after {duration}")}
+    template = why.get(event.reason, _("{problem}: ended after {duration}"))
+    return template.format(problem=kind_label(event.kind).capitalize(), duration=duration(event.t - event.start))

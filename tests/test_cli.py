@@ -184,7 +184,7 @@ def test_unreadable_photo_in_a_folder_is_skipped_then_reported(tmp_path: Path) -
     assert r.returncode == 2
     assert "2 photos judged" in r.stdout  # the good photos were still judged and summarised
     assert r.stderr.strip().splitlines()[-1] == (
-        "posture-monitor: error: 1 image(s) could not be read and were skipped: photo.jpg")
+        "posture-monitor: error: 1 image could not be read and was skipped: photo.jpg")
 
 
 def test_view_that_does_not_fit_the_profile_is_pointed_out() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO, Any, Sequence
 
 from ..errors import OutputError
+from ..i18n import _
 from ..monitor import Event
 from ..pipeline import Observation
 
@@ -43,7 +44,8 @@ class JsonLinesLog:
         try:
             self._fh: IO[str] | None = open(self.path, "w", encoding="utf-8", buffering=1)
         except OSError as exc:
-            raise OutputError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+            raise OutputError(_("cannot write log {path}: {problem}").format(
+                path=self.path, problem=exc.strerror or exc)) from None
         if header is not None:
             self.write({"type": "session", **header})
 
@@ -55,7 +57,8 @@ class JsonLinesLog:
             self._fh.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         except OSError as exc:
             self._fh = None
-            raise OutputError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+            raise OutputError(_("cannot write log {path}: {problem}").format(
+                path=self.path, problem=exc.strerror or exc)) from None
 
     def handle(self, obs: Observation) -> None:
         self.write(sample_record(obs))
@@ -73,6 +76,7 @@ class JsonLinesLog:
             try:
                 self._fh.close()
             except OSError as exc:
-                raise OutputError(f"cannot write log {self.path}: {exc.strerror or exc}") from None
+                raise OutputError(_("cannot write log {path}: {problem}").format(
+                path=self.path, problem=exc.strerror or exc)) from None
             finally:
                 self._fh = None

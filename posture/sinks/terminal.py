@@ -9,9 +9,10 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
+from ..i18n import _
 from ..monitor import Event, State
 from ..pipeline import Observation
-from ..text import KIND_LABELS, METRIC_LABELS, alert_end_message, alert_message, clock, unmeasurable_message
+from ..text import alert_end_message, alert_message, clock, kind_label, unmeasurable_message, value_text
 
 STATE_STYLE = {State.GOOD: "green", State.DEVIATING: "yellow", State.ALERT: "bold red", State.UNKNOWN: "dim"}
 
@@ -20,17 +21,17 @@ def status_line(obs: Observation) -> Text:
     """One line: time, view, the main angles and each problem's state."""
     line = Text(f"{clock(obs.frame.t)} ")
     if obs.metrics is None:
-        line.append("nobody in view", style="dim")
+        line.append(_("nobody in view"), style="dim")
     else:
-        line.append(f"{obs.metrics.view} ", style="cyan")
+        line.append((_("side view") if obs.metrics.view == "side" else _("front view")) + "  ", style="cyan")
         for key in ("cva_deg", "neck_flexion_deg", "lateral_lean_deg"):
             value = getattr(obs.metrics, key)
             if value is not None:
-                label, unit = METRIC_LABELS[key]
-                line.append(f"{label} {value:.0f} {unit}  ")
+                line.append(value_text(key, value) + "  ")
     for kind, state in obs.states.items():
         if state is not State.GOOD and state is not State.UNKNOWN:
-            line.append(f"{KIND_LABELS[kind]}: {state.value}  ", style=STATE_STYLE[state])
+            word = _("alert") if state is State.ALERT else _("deviating")
+            line.append(f"{kind_label(kind)}: {word}  ", style=STATE_STYLE[state])
     return line
 
 
@@ -51,31 +52,33 @@ class TerminalSink:
         if not self.console.is_terminal:  # piped or redirected: alert lines only, no animation
             return
         if live:
-            self._live = Live(Text("starting..."), console=self.console, refresh_per_second=4, transient=True)
+            self._live = Live(Text(_("starting...")), console=self.console, refresh_per_second=4, transient=True)
             self._live.start()
         else:
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 TimeRemainingColumn(), TextColumn("{task.fields[state]}"), console=self.console, transient=True)
-            self._task = self._progress.add_task(description or "analysing", total=total, state="")
+            self._task = self._progress.add_task(description or _("analysing"), total=total, state="")
             self._progress.start()
 
     def _print_events(self, events: Sequence[Event]) -> None:
         for event in events:
             if event.type == "alert":
-                self.console.print(f"[bold red]{clock(event.t)} ALERT[/] {alert_message(event)}", soft_wrap=True)
+                self.console.print(f"[bold red]{clock(event.t)} {_('ALERT')}[/] {alert_message(event)}", soft_wrap=True)
             elif event.type == "unmeasurable":
-                self.console.print(f"[yellow]{clock(event.t)} note[/] {unmeasurable_message(event)}", soft_wrap=True)
+                self.console.print(f"[yellow]{clock(event.t)} {_('note')}[/] {unmeasurable_message(event)}",
+                                   soft_wrap=True)
             else:
-                self.console.print(f"[green]{clock(event.t)} ok[/] {alert_end_message(event)}", soft_wrap=True)
+                self.console.print(f"[green]{clock(event.t)} {_('ok')}[/] {alert_end_message(event)}", soft_wrap=True)
 
     def handle(self, obs: Observation) -> None:
         self._print_events(obs.events)
         if self._live is not None:
             self._live.update(status_line(obs))
         elif self._progress is not None:
-            active = [KIND_LABELS[k] for k, s in obs.states.items() if s is State.ALERT]
-            self._progress.update(self._task, advance=1, state=("alert: " + ", ".join(active)) if active else "")
+            active = [kind_label(k) for k, s in obs.states.items() if s is State.ALERT]
+            self._progress.update(self._task, advance=1,
+                                  state=_("alert: {problems}").format(problems=", ".join(active)) if active else "")
 
     def status(self, message: str) -> None:
         if self._live is not None and message:
