@@ -1,18 +1,55 @@
-"""The capture loop: source -> pipeline -> sinks, until the source ends or the user quits."""
+"""The capture loop: source -> pipeline -> sinks, until the source ends or the user quits.
+
+The app is also what the user controls with keys in the live window: calibrate, pause (the camera is
+released), snooze the alerts, switch profile, show the keys, quit.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
-from .calibration import PROFILE_VIEWS, Baseline, CalibrationError, CalibrationRecorder, save_baseline
+from .calibration import PROFILE_VIEWS, Baseline, CalibrationError, CalibrationRecorder, load_baseline, save_baseline
 from .capture import FrameSource, Gap
-from .config import Settings
+from .config import PROFILES, Settings
 from .errors import PostureError
 from .i18n import _
-from .pipeline import Pipeline
+from .monitor import State
+from .overlay import Ghost, OverlayInfo
+from .pipeline import Observation, Pipeline
 from .sinks import Sink
+from .text import alert_message
+
+# The snooze steps of the z key: 15 minutes, an hour, until tomorrow, then off again.
+SNOOZE_STEPS = ("15m", "1h", "tomorrow", "off")
+# Modelled load on the cervical spine by neck flexion (Hansraj 2014, a computer model; lb -> kg).
+HANSRAJ_KG = ((0.0, 5.0), (15.0, 12.2), (30.0, 18.1), (45.0, 22.2), (60.0, 27.2))
+
+
+def neck_load_kg(neck_flexion_deg: float) -> float:
+    """Hansraj's modelled load on the neck for a flexion angle (linear between his figures)."""
+    table = HANSRAJ_KG
+    a = max(table[0][0], min(neck_flexion_deg, table[-1][0]))
+    for (a0, k0), (a1, k1) in zip(table, table[1:]):
+        if a <= a1:
+            return k0 + (k1 - k0) * (a - a0) / (a1 - a0)
+    return table[-1][1]  # pragma: no cover
+
+
+def snooze_seconds(step: str, now: dt.datetime) -> float:
+    """How long a snooze step lasts from ``now`` ("15m", "1h", "tomorrow": until the next midnight)."""
+    if step == "15m":
+        return 15 * 60.0
+    if step == "1h":
+        return 3600.0
+    if step == "tomorrow":
+        midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - now).total_seconds()
+    raise ValueError(f"unknown snooze {step!r}")
 
 
 @dataclass
@@ -63,35 +100,177 @@ class App:
         sinks: where observations go (log, terminal, window, summary).
         calibrator: makes and stores calibrations (the ``c`` key, ``--calibrate``); None: no calibration.
         calibrate_only: record a calibration, store it and stop.
+        reopen: opens the source again after a pause (a camera is released while paused).
+        settings_for: the settings of another profile (the 1/2/3 keys).
+        clock: monotonic seconds; sleep: waits while paused; wall_clock: the local time (snooze).
     """
 
     def __init__(self, source: FrameSource, pipeline: Pipeline, sinks: Sequence[Sink], *,
-                 calibrator: Calibrator | None = None, calibrate_only: bool = False) -> None:
+                 calibrator: Calibrator | None = None, calibrate_only: bool = False,
+                 reopen: Callable[[], FrameSource] | None = None,
+                 settings_for: Callable[[str], Settings] | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 wall_clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.source = source
         self.pipeline = pipeline
         self.sinks = list(sinks)
         self.calibrator = calibrator
         self.calibrate_only = calibrate_only
+        self.reopen = reopen
+        self.settings_for = settings_for
+        self.clock = clock
+        self.sleep = sleep
+        self.wall_clock = wall_clock
+        self.paused = False
+        self.show_help = False
+        self.message = ""
+        self.snooze_step = -1
+        self.snooze_end_wall: dt.datetime | None = None
         self._stop = False
         self._baseline: Baseline | None = None
         self._views: list[str] = []
         self.view_warning = ""
+        self._source_open = True
+        self._last_t: float | None = None
+        self._banner = ""
+
+    # -- what the user controls --------------------------------------------------------------
 
     def request_stop(self) -> None:
         """Stop after the current frame (the window's quit key)."""
         self._stop = True
 
+    def handle_key(self, key: str) -> None:
+        """A key from the live window."""
+        if key in ("q", "esc", "close"):
+            self.request_stop()
+        elif key == "c":
+            self.start_calibration()
+        elif key == " ":
+            self.toggle_pause()
+        elif key == "z":
+            self.snooze_next()
+        elif key == "h":
+            self.show_help = not self.show_help
+            self.status(self.message)
+        elif key in ("1", "2", "3"):
+            self.switch_profile(PROFILES[int(key) - 1])
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The keys and what they do (the help overlay)."""
+        return [("c", _("calibrate: sit upright for a few seconds")), (_("space"), _("pause / resume (camera off)")),
+                ("s", _("save a snapshot of the window")), ("1 2 3", _("profile desk, phone or side")),
+                ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")), ("h", _("show or hide the keys")),
+                ("q", _("quit"))]
+
     def start_calibration(self) -> None:
-        """Record the user's upright posture over the next seconds (the window's ``c`` key)."""
+        """Record the user's upright posture over the next seconds (the ``c`` key)."""
         if self.calibrator is None or self.pipeline.recorder is not None:
             return
         self.pipeline.start_calibration(self.calibrator.new_recorder())
-        self._status(_("calibrating: sit upright and still for {seconds:g} s").format(
+        self.status(_("calibrating: sit upright and still for {seconds:g} s").format(
             seconds=self.calibrator.settings.calibration.duration_s))
 
-    def _status(self, message: str) -> None:
+    def toggle_pause(self) -> None:
+        """Pause (releasing a camera) or resume (opening it again)."""
+        self.paused = not self.paused
+        if self.paused:
+            if self.source.live:
+                self.source.close()
+                self._source_open = False
+            if self._last_t is not None:
+                self.pipeline.gap(self._last_t)
+            self.status(_("paused: the camera is off (space resumes)"))
+        else:
+            if not self._source_open and self.reopen is not None:
+                try:
+                    self.source = self.reopen()
+                    self._source_open = True
+                except PostureError as exc:
+                    self.paused = True
+                    self.status(str(exc))
+                    return
+            self.status("")
+
+    def snooze(self, step: str) -> None:
+        """Snooze the alerts ("15m", "1h", "tomorrow") or end a snooze ("off")."""
+        now_t = self._last_t if self._last_t is not None else self.clock()
+        if step == "off":
+            self.pipeline.monitor.snooze(-math.inf)
+            self.snooze_end_wall = None
+            self.status(_("alerts on again"))
+            return
+        seconds = snooze_seconds(step, self.wall_clock())
+        self.pipeline.monitor.snooze(now_t + seconds)
+        self.snooze_end_wall = self.wall_clock() + dt.timedelta(seconds=seconds)
+        self.status(self.snooze_text())
+
+    def snooze_next(self) -> None:
+        """The z key: the next snooze step."""
+        self.snooze_step = (self.snooze_step + 1) % len(SNOOZE_STEPS)
+        self.snooze(SNOOZE_STEPS[self.snooze_step])
+
+    def snooze_text(self) -> str:
+        if self.snooze_end_wall is None or self.snooze_end_wall <= self.wall_clock():
+            return ""
+        when = self.snooze_end_wall.strftime("%H:%M")
+        if self.snooze_end_wall.date() > self.wall_clock().date():
+            return _("alerts snoozed until tomorrow")
+        return _("alerts snoozed until {time}").format(time=when)
+
+    def switch_profile(self, profile: str) -> None:
+        """Judge with another profile (the 1/2/3 keys), with its own calibration."""
+        if self.settings_for is None or profile == self.pipeline.settings.profile:
+            return
+        settings = self.settings_for(profile)
+        try:
+            baseline = load_baseline(settings.data_path, profile)
+        except CalibrationError as exc:
+            self.status(str(exc))
+            baseline = None
+        old = self.pipeline
+        self.pipeline = Pipeline(old.tracker.tracker, settings, baseline, finder=old.tracker.finder)
+        self.pipeline.monitor.snoozed_until = old.monitor.snoozed_until
+        if self.calibrator is not None:
+            self.calibrator.settings = settings
+        self._views.clear()
+        self.view_warning = ""
+        self.status(_("profile {profile}").format(profile=profile))
+
+    def status(self, message: str) -> None:
+        """Tell every sink (terminal, window) something; an empty message clears it."""
+        self.message = message
         for sink in self.sinks:
             sink.status(message)
+
+    def overlay_info(self, obs: Observation | None) -> OverlayInfo:
+        """The live view's extras for an observation."""
+        monitor = self.pipeline.monitor
+        baseline = self.pipeline.baseline
+        ghost = None
+        if baseline is not None and obs is not None and obs.view == baseline.view:
+            ghost = Ghost(ear_angle_deg=baseline.extra.get("ear_angle_deg"),
+                          nose_height=baseline.extra.get("nose_height"))
+        banner = ""
+        if obs is not None:
+            alerts = [e for e in obs.events if e.type == "alert"]
+            if alerts:
+                self._banner = alert_message(alerts[-1])
+            if not any(s is State.ALERT for s in obs.states.values()):
+                self._banner = ""
+            banner = self._banner
+        load = ""
+        if self.pipeline.settings.profile == "phone" and obs is not None and obs.metrics is not None \
+                and obs.metrics.neck_flexion_deg is not None:
+            load = _("about {kg:.0f} kg on your neck at {angle:.0f} deg (Hansraj 2014, a model)").format(
+                kg=neck_load_kg(obs.metrics.neck_flexion_deg), angle=obs.metrics.neck_flexion_deg)
+        mirror = self.pipeline.settings.mirror and obs is not None and obs.view == "front" and self.source.live
+        return OverlayInfo(profile=self.pipeline.settings.profile, mirror=bool(mirror), status=self.message,
+                           banner=banner, paused=self.paused, snoozed=self.snooze_text(),
+                           good_share=monitor.good_share, observed_s=monitor.present_s, show_help=self.show_help,
+                           ghost=ghost, keys=self.keys(), neck_load=load)
+
+    # -- the loop ----------------------------------------------------------------------------
 
     def _finish_calibration(self, at_end: bool) -> None:
         recorder = self.pipeline.recorder
@@ -103,11 +282,11 @@ class App:
         except CalibrationError:
             if self.calibrate_only:
                 raise
-            self._status(_("calibration refused: sit upright and still, in view, and press c again"))
+            self.status(_("calibration refused: sit upright and still, in view, and press c again"))
             return
         self._baseline = baseline
         self.pipeline.set_baseline(baseline)
-        self._status(_("calibrated: judging against your upright posture"))
+        self.status(_("calibrated: judging against your upright posture"))
         if self.calibrate_only:
             self._stop = True
 
@@ -127,12 +306,11 @@ class App:
             self.view_warning = _("the camera sees you from the {view}, but the {profile} profile is meant for a "
                                   "{expected} view: try --profile {better}").format(
                 view=names[seen], profile=profile, expected=names[expected], better=better)
-            self._status(self.view_warning)
+            self.status(self.view_warning)
 
     def run(self) -> RunResult:
         """Analyse until the source ends, the user quits or Ctrl+C; sinks are always closed."""
         frames = 0
-        last_t: float | None = None
         interrupted = False
         in_gap = False
         error: PostureError | None = None
@@ -140,21 +318,25 @@ class App:
             self.start_calibration()
         try:
             while not self._stop:
+                if self.paused:
+                    self.status(self.message)  # keep the window responsive
+                    self.sleep(0.05)
+                    continue
                 item = self.source.read()
                 if item is None:
                     self._finish_calibration(at_end=True)
                     break
                 if isinstance(item, Gap):
                     self.pipeline.gap(item.t)
-                    self._status(item.message)
+                    self.status(item.message)
                     in_gap = True
                     continue
                 if in_gap:
-                    self._status("")
+                    self.status("")
                     in_gap = False
                 obs = self.pipeline.process(item)
                 frames += 1
-                last_t = item.t
+                self._last_t = item.t
                 for sink in self.sinks:
                     sink.handle(obs)
                 self._finish_calibration(at_end=False)
@@ -164,11 +346,14 @@ class App:
         except PostureError as exc:  # an output failed or a calibration was refused: stop cleanly
             error = exc
         finally:
-            final = self.pipeline.finish(last_t) if last_t is not None else []
+            final = self.pipeline.finish(self._last_t) if self._last_t is not None else []
             for sink in self.sinks:
                 try:
                     sink.close(final)
                 except PostureError as exc:
                     error = error or exc
-            self.source.close()
-        return RunResult(frames=frames, interrupted=interrupted, last_t=last_t, error=error, baseline=self._baseline)
+            if self._source_open:
+                self.source.close()
+        return RunResult(frames=frames, interrupted=interrupted, last_t=self._last_t, error=error,
+                         baseline=self._baseline)
+

@@ -20,7 +20,7 @@ import numpy as np
 from .errors import PostureError
 from .i18n import _
 from .landmarks import LM, Landmarks
-from .metrics import METRIC_KEYS, Metrics
+from .metrics import METRIC_KEYS, Metrics, front_face_heights, side_cva_proxy_deg
 
 # The view each profile is meant for; a calibration in another view is refused.
 PROFILE_VIEWS = {"desk": "front", "phone": "front", "side": "side"}
@@ -143,6 +143,7 @@ class CalibrationRecorder:
         self._frames = 0
         self._metrics: list[Metrics] = []
         self._positions: list[Position] = []
+        self._ghost: dict[str, list[float]] = {"ear_angle_deg": [], "nose_height": []}
 
     def add(self, metrics: Metrics | None, landmarks: Landmarks | None, t: float) -> None:
         """One analysed frame (raw, unsmoothed metrics)."""
@@ -153,6 +154,11 @@ class CalibrationRecorder:
         if metrics is not None and landmarks is not None:
             self._metrics.append(metrics)
             self._positions.append(Position.of(landmarks))
+            # Raw angles of the upright posture, for the live view's ghost lines.
+            if metrics.view == "side":
+                self._ghost["ear_angle_deg"].append(side_cva_proxy_deg(landmarks))
+            elif landmarks.visible(LM.NOSE, 0.5):
+                self._ghost["nose_height"].append(front_face_heights(landmarks)[2])
 
     def done(self) -> bool:
         """Enough time has been recorded."""
@@ -204,9 +210,10 @@ class CalibrationRecorder:
         position = Position(*(float(v) for v in np.median(xs, axis=0)))
         created = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         assert self._start is not None and self._last is not None
+        extra = {k: float(np.median(v)) for k, v in self._ghost.items() if v}
         return Baseline(profile=self.profile, view=view, created=created, source=self.source, model=self.model,
                         duration_s=round(self._last - self._start, 2), frames=len(same_view), stats=stats,
-                        position=position)
+                        position=position, extra=extra)
 
 
 def baseline_path(data_dir: Path, profile: str) -> Path:

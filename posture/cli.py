@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("record your upright posture (a few seconds of the camera, or a short clip or a few "
                         "photos given with --source) and keep it for the profile; alerts then judge you "
                         "against it (in the window: press c)"))
+    p.add_argument("--snooze", choices=("15m", "1h", "tomorrow"),
+                   help=_("start with the alerts snoozed for 15 minutes, an hour, or until tomorrow"))
     p.add_argument("--data-dir", metavar="DIR",
                    help=_("where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
     p.add_argument("--log", metavar="FILE", help=_("write every analysed frame and alert as JSON Lines"))
@@ -99,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Defaults, profile, config file and flags, in that order."""
+def settings_from_args(args: argparse.Namespace, profile: str | None = None) -> Settings:
+    """Defaults, profile, config file and flags, in that order (``profile`` overrides the flags')."""
     file_data = read_toml(args.config) if args.config else {}
     overrides: dict[str, Any] = {}
     for key, value in (("source", args.source), ("profile", args.profile), ("model", args.model),
@@ -116,6 +118,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         overrides.setdefault("alerts", {})["alert_after_s"] = args.alert_after
     for assignment in args.set:
         overrides = _merge(overrides, parse_assignment(assignment))
+    if profile is not None:
+        overrides["profile"] = profile
     return load_settings(file_data, overrides)
 
 
@@ -144,7 +148,8 @@ def open_pose(settings: Settings) -> tuple[Any, Any]:
     return tracker, finder
 
 
-def run(settings: Settings, *, calibrate: bool = False) -> int:
+def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = None,
+        settings_for: Any = None) -> int:
     """Monitor (or calibrate) with the given settings; returns the exit code."""
     from rich.console import Console
 
@@ -182,10 +187,15 @@ def run(settings: Settings, *, calibrate: bool = False) -> int:
                         "(calibrate with --calibrate, or c in the window)").format(profile=settings.profile),
                       style="dim", highlight=False, soft_wrap=True)
         calibrator = Calibrator(settings, settings.data_path, pose.model_path.name)
-        app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate)
+        app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate,
+                  reopen=lambda: open_source(settings.source, max_fps=settings.analysis_fps,
+                                             sequence_fps=settings.sequence_fps, stills=settings.stills),
+                  settings_for=settings_for)
+        if snooze:
+            app.snooze(snooze)
         if settings.window:
             if display_available():
-                app.sinks.append(WindowSink(on_quit=app.request_stop, on_calibrate=app.start_calibration))
+                app.sinks.append(WindowSink(app, snapshot_dir=settings.data_path / "snapshots"))
             else:
                 err.print(_("no display: running without a window (--no-window silences this note)"),
                           style="dim", highlight=False, soft_wrap=True)
@@ -253,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         settings = settings_from_args(args)
         setup(settings.lang or "en")
-        return run(settings, calibrate=args.calibrate)
+        return run(settings, calibrate=args.calibrate, snooze=args.snooze,
+                   settings_for=lambda profile: settings_from_args(args, profile))
     except PostureError as exc:
         print(_("{prog}: error: {message}").format(prog=PROG, message=exc), file=sys.stderr)
         return EXIT_USAGE

@@ -199,6 +199,8 @@ class Settings:
     stills: bool = _opt(False, doc=N_("judge each image on its own (no smoothing, no persistence)"))
     view: str = _opt("auto", choices=VIEWS, doc=N_("camera view; 'auto' detects it from the landmarks"))
     window: bool = _opt(True, doc=N_("show the live window (off: --no-window)"))
+    mirror: bool = _opt(True, doc=N_("show a live front camera's picture like a mirror (the measurement is never "
+                                     "mirrored)"))
     log: str | None = _opt(None, nullable=True, doc=N_("JSON Lines log file"))
     lang: str | None = _opt(None, nullable=True, choices=LANGUAGES, doc=N_(
         "language of the app: en or nl (default: the system's language, else English)"))

@@ -216,7 +216,8 @@ class _Tracker:
         else:
             d.unknown += dt
 
-    def update(self, value: float | None, rule: Rule | None, t: float, suppressed: bool) -> Event | None:
+    def update(self, value: float | None, rule: Rule | None, t: float, suppressed: bool,
+               snoozed: bool = False) -> Event | None:
         """Advance with one reading; returns an event when an alert starts or ends."""
         timing = self.timing
         if value is None or rule is None:
@@ -252,7 +253,7 @@ class _Tracker:
         if self.state is State.DEVIATING and sustained >= timing.glance_s and self.pending:
             self.durations.deviating += self.pending
             self.pending = 0.0
-        if self.state is not State.DEVIATING or not beyond or t < self.cooldown_until:
+        if self.state is not State.DEVIATING or not beyond or t < self.cooldown_until or snoozed:
             return None
         delay, reason = timing.alert_after_s, "sustained"
         cap = rule.max_hold_s(value)
@@ -342,6 +343,8 @@ class Monitor:
         self.present = False
         self._unknown_since: dict[str, float] = {}
         self._noticed: set[str] = set()
+        self.good_s = 0.0  # in view with every judged problem good (the live "good posture" figure)
+        self.snoozed_until = -math.inf
 
     def set_rules(self, rules: Mapping[str, Sequence[Rule]]) -> None:
         """Use new rules (a new calibration) from the next reading on; running states carry over."""
@@ -364,6 +367,9 @@ class Monitor:
                 self.observed_s += dt
                 if self.present:
                     self.present_s += dt
+                    states = [tr.state for tr in self._trackers.values()]
+                    if State.GOOD in states and not any(s in (State.DEVIATING, State.ALERT) for s in states):
+                        self.good_s += dt
                 for tr in self._trackers.values():
                     tr.account(dt)
         self._last_t = t
@@ -375,7 +381,7 @@ class Monitor:
             value = getattr(metrics, rule.metric) if (metrics is not None and rule is not None) else None
             suppressed = any(self._trackers[o].state in (State.DEVIATING, State.ALERT)
                              for o in SUPPRESSED_BY.get(kind, ()) if o in self._trackers)
-            event = self._trackers[kind].update(value, rule, t, suppressed)
+            event = self._trackers[kind].update(value, rule, t, suppressed, snoozed=t < self.snoozed_until)
             if event is not None:
                 events.append(event)
             if metrics is not None and rule is not None and rule.metric in VIEW_METRICS[metrics.view]:
@@ -395,6 +401,15 @@ class Monitor:
             return None
         self._noticed.add(kind)
         return Event("unmeasurable", kind, t, since, None, metric)
+
+    def snooze(self, until: float) -> None:
+        """Raise no alert before ``until`` (the judging goes on); -inf cancels."""
+        self.snoozed_until = until
+
+    @property
+    def good_share(self) -> float | None:
+        """Share of the time in view with every judged problem good, None before any."""
+        return self.good_s / self.present_s if self.present_s > 0 else None
 
     def gap(self, t: float) -> None:
         """A stretch without frames (camera lost): it is not observed time and not bad posture."""

@@ -1,101 +1,268 @@
-"""Drawing the observation onto the frame: skeleton, angles, states. Draws only; decides nothing."""
+"""The live view: the frame with the skeleton, the angles at their joints, the states and the alerts.
+
+Draws only; decides nothing (every value and band comes in with the observation). Lines are drawn
+with OpenCV (anti-aliased), text with a real font through Pillow (large, readable across a
+treatment room, and any language's letters).
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
+from .bands import BAD, BORDERLINE, GOOD
 from .i18n import _
-from .landmarks import LM, SKELETON
+from .landmarks import LM, SKELETON, Landmarks
 from .monitor import State
 from .pipeline import Observation
 from .text import metric_label, short_label, unit
 
-# Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), in BGR.
-COLOURS = {
-    State.GOOD: (115, 158, 0),  # bluish green
-    State.DEVIATING: (0, 159, 230),  # orange
-    State.ALERT: (0, 94, 213),  # vermillion
-    State.UNKNOWN: (160, 160, 160),  # grey
-}
-SYMBOLS = {State.GOOD: "OK", State.DEVIATING: "~", State.ALERT: "!!", State.UNKNOWN: "?"}
-FONT = cv2.FONT_HERSHEY_SIMPLEX
+# Okabe & Ito's palette for colour-blind viewers (RGB): sky blue, yellow and vermillion stay apart
+# under every common colour-vision deficiency; a symbol always goes with the colour.
+BLUE, YELLOW, VERMILLION = (86, 180, 233), (240, 228, 66), (213, 94, 0)
+GREY, WHITE = (160, 160, 160), (255, 255, 255)
+BAND_COLOURS = {GOOD: BLUE, BORDERLINE: YELLOW, BAD: VERMILLION}
+BAND_SYMBOLS = {GOOD: "\u2713", BORDERLINE: "!", BAD: "!!"}  # check mark, ! and !!
+STATE_COLOURS = {State.GOOD: BLUE, State.DEVIATING: YELLOW, State.ALERT: VERMILLION, State.UNKNOWN: GREY}
+STATE_SYMBOLS = {State.GOOD: "\u2713", State.DEVIATING: "~", State.ALERT: "!!", State.UNKNOWN: "?"}
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: tuple[int, int, int],
-          thickness: int = 2) -> None:
-    """Text with a dark outline, readable on any background."""
-    cv2.putText(img, text, org, FONT, scale, (0, 0, 0), thickness + 3, cv2.LINE_AA)
-    cv2.putText(img, text, org, FONT, scale, colour, thickness, cv2.LINE_AA)
+@dataclass(frozen=True)
+class Ghost:
+    """The calibrated upright posture, drawn as faint lines: angles measured at calibration.
+
+    Attributes:
+        ear_angle_deg: side view, shoulder midpoint -> camera-side ear above the forward horizontal.
+        nose_height: front view, nose height above the shoulder line, in shoulder widths.
+    """
+
+    ear_angle_deg: float | None = None
+    nose_height: float | None = None
 
 
-def draw_skeleton(img: np.ndarray, obs: Observation, colour: tuple[int, int, int]) -> None:
-    """Bones and joints of the person, scaled to the image size."""
-    lm = obs.landmarks
-    if lm is None:
-        return
-    thick = max(2, img.shape[1] // 250)
-    pts = lm.px.astype(int)
-    for a, b in SKELETON:
-        if lm.presence[a] > 0.5 and lm.presence[b] > 0.5:
-            cv2.line(img, tuple(pts[a]), tuple(pts[b]), colour, thick, cv2.LINE_AA)
-    for i in (LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP):
-        if lm.presence[i] > 0.5:
-            cv2.circle(img, tuple(pts[i]), thick + 3, (255, 255, 255), -1, cv2.LINE_AA)
-            cv2.circle(img, tuple(pts[i]), thick + 3, colour, 2, cv2.LINE_AA)
+@dataclass(frozen=True)
+class OverlayInfo:
+    """What the live view shows besides the observation itself."""
+
+    profile: str = "desk"
+    mirror: bool = False
+    status: str = ""
+    banner: str = ""
+    paused: bool = False
+    snoozed: str = ""  # e.g. "alerts snoozed until 14:30"
+    good_share: float | None = None
+    observed_s: float = 0.0
+    show_help: bool = False
+    ghost: Ghost | None = None
+    keys: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    neck_load: str = ""  # phone profile: the modelled load on the neck
 
 
-def worst_state(obs: Observation) -> State:
-    """The most urgent state of all problems (for the skeleton colour)."""
-    order = (State.ALERT, State.DEVIATING, State.GOOD)
-    for s in order:
-        if s in obs.states.values():
-            return s
-    return State.UNKNOWN
+@lru_cache(maxsize=8)
+def font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans (shipped with matplotlib, a dependency of MediaPipe) at a pixel size."""
+    import matplotlib
+
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    path = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / name
+    try:
+        return ImageFont.truetype(str(path), size)
+    except OSError:  # pragma: no cover - a matplotlib without its fonts
+        return ImageFont.load_default()
 
 
-def draw_overlay(image: np.ndarray, obs: Observation, *, status: str = "") -> np.ndarray:
-    """A copy of ``image`` with the observation drawn on it.
+class _Painter:
+    """Collects text to draw in one Pillow pass after the OpenCV lines."""
+
+    def __init__(self, img: np.ndarray, mirror: bool) -> None:
+        self.img = img
+        self.h, self.w = img.shape[:2]
+        self.mirror = mirror
+        self.texts: list[tuple[tuple[float, float], str, tuple[int, int, int], int, str]] = []
+        self.boxes: list[tuple[tuple[int, int, int, int], tuple[int, int, int], int]] = []
+
+    def x(self, x: float) -> int:
+        """A landmark's x in the displayed (possibly mirrored) picture."""
+        return int(round(self.w - 1 - x if self.mirror else x))
+
+    def pt(self, p: np.ndarray) -> tuple[int, int]:
+        return self.x(float(p[0])), int(round(float(p[1])))
+
+    def line(self, a: np.ndarray, b: np.ndarray, colour: tuple[int, int, int], width: int,
+             faint: bool = False) -> None:
+        bgr = colour[::-1]
+        if faint:
+            layer = self.img.copy()
+            cv2.line(layer, self.pt(a), self.pt(b), bgr, width, cv2.LINE_AA)
+            cv2.addWeighted(layer, 0.45, self.img, 0.55, 0, dst=self.img)
+        else:
+            cv2.line(self.img, self.pt(a), self.pt(b), bgr, width, cv2.LINE_AA)
+
+    def dot(self, p: np.ndarray, colour: tuple[int, int, int], r: int) -> None:
+        cv2.circle(self.img, self.pt(p), r + 2, (255, 255, 255), -1, cv2.LINE_AA)
+        cv2.circle(self.img, self.pt(p), r, colour[::-1], -1, cv2.LINE_AA)
+
+    def text(self, xy: tuple[float, float], s: str, colour: tuple[int, int, int], size: int,
+             anchor: str = "la") -> None:
+        """Text at a display position (already mirrored if needed)."""
+        self.texts.append((xy, s, colour, size, anchor))
+
+    def box(self, rect: tuple[int, int, int, int], colour: tuple[int, int, int], alpha: int = 255) -> None:
+        self.boxes.append((rect, colour, alpha))
+
+    def finish(self) -> np.ndarray:
+        pil = Image.fromarray(cv2.cvtColor(self.img, cv2.COLOR_BGR2RGB))
+        draw = ImageDraw.Draw(pil, "RGBA")
+        for (x0, y0, x1, y1), colour, alpha in self.boxes:
+            draw.rectangle((x0, y0, x1, y1), fill=(*colour, alpha))
+        for xy, s, colour, size, anchor in self.texts:
+            draw.text(xy, s, fill=colour, font=font(size), anchor=anchor,
+                      stroke_width=max(2, size // 12), stroke_fill=(0, 0, 0))
+        return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
+
+
+def _mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
+    return np.asarray((lm.px[a] + lm.px[b]) / 2.0)
+
+
+def _value(obs: Observation, key: str) -> tuple[str, tuple[int, int, int]] | None:
+    """A metric as "label 38° !!" in its band colour, or None when unknown."""
+    if obs.metrics is None:
+        return None
+    v = getattr(obs.metrics, key)
+    if v is None:
+        return None
+    band = obs.bands.get(key)
+    colour = BAND_COLOURS.get(band.level, WHITE) if band else WHITE
+    symbol = BAND_SYMBOLS.get(band.level, "") if band else ""
+    shown = f"{v:.0f}\u00b0" if key.endswith("_deg") else f"{v:.0f} {unit(key)}"
+    return f"{metric_label(key)} {shown} {symbol}".rstrip(), colour
+
+
+def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None = None, *,
+                 status: str = "") -> np.ndarray:
+    """A copy of ``image`` (mirrored if asked) with the observation drawn on it.
 
     Args:
-        image: (H, W, 3) BGR frame.
+        image: (H, W, 3) BGR frame as captured (the measurement is never mirrored).
         obs: what was measured and judged for it.
-        status: an extra line (e.g. "camera lost, reconnecting").
+        info: the rest of the live view (status, banner, ghost lines, help...).
+        status: shorthand for ``info.status``.
     """
-    img = image.copy()
-    h, w = img.shape[:2]
-    scale = max(0.5, w / 1000.0)
-    line = int(34 * scale)
-    draw_skeleton(img, obs, COLOURS[worst_state(obs)])
+    info = info or OverlayInfo(status=status)
+    img = np.ascontiguousarray(image[:, ::-1] if info.mirror else image).copy()
+    p = _Painter(img, info.mirror)
+    h, w = p.h, p.w
+    big = max(18, int(h / 16))  # the angle labels: readable from across a room on a large screen
+    small = max(14, int(h / 28))
+    thick = max(2, w // 220)
+    lm = obs.landmarks
+    worst = next((s for s in (State.ALERT, State.DEVIATING, State.GOOD) if s in obs.states.values()), State.UNKNOWN)
 
-    # Metrics panel, top left.
-    y = line
-    if obs.metrics is None:
-        _text(img, _("Nobody in view") if not status else status, (10, y), scale, (255, 255, 255))
-        y += line
-    else:
-        _text(img, _("side view") if obs.metrics.view == "side" else _("front view"), (10, y), scale * 0.8,
-              (255, 255, 255))
-        y += line
-        for key, value in obs.metrics.values().items():
-            if value is None:
-                continue
-            _text(img, f"{metric_label(key)}: {value:.0f} {unit(key)}", (10, y), scale, (255, 255, 255))
-            y += line
+    if lm is not None:
+        colour = STATE_COLOURS[worst]
+        for a, b in SKELETON:
+            if lm.presence[a] > 0.5 and lm.presence[b] > 0.5:
+                p.line(lm.px[a], lm.px[b], colour, thick)
+        for i in (LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP):
+            if lm.presence[i] > 0.5:
+                p.dot(lm.px[i], colour, thick + 2)
+        _angles(p, obs, info, lm, big, thick)
 
-    # States panel, top right.
-    y = line
+    # Top left: profile, view and calibration.
+    y = small // 2
+    view = {"side": _("side view"), "front": _("front view")}.get(obs.view or "", "")
+    head = _("profile {profile}").format(profile=info.profile) + (f" \u00b7 {view}" if view else "")
+    p.text((small // 2, y), head, WHITE, small)
+    y += int(small * 1.3)
+    p.text((small // 2, y), _("calibrated") if obs.calibrated else _("not calibrated"), WHITE if obs.calibrated
+           else GREY, small)
+    y += int(small * 1.3)
+    if info.good_share is not None:
+        p.text((small // 2, y), _("good posture {share:.0f}% of {minutes:.0f} min").format(
+            share=100 * info.good_share, minutes=info.observed_s / 60), WHITE, small)
+    if lm is None:
+        p.text((w // 2, h // 2), info.status or _("Nobody in view"), WHITE, big, "mm")
+
+    # Top right: each problem with a symbol and a word.
+    y = small // 2
+    words = {State.GOOD: _("good"), State.DEVIATING: _("deviating"), State.ALERT: _("alert"),
+             State.UNKNOWN: _("unknown")}
     for kind, state in obs.states.items():
-        text = f"{short_label(kind)} {SYMBOLS[state]}"
-        (tw, _th), _base = cv2.getTextSize(text, FONT, scale, 2)
-        _text(img, text, (w - tw - 10, y), scale, COLOURS[state])
-        y += line
+        p.text((w - small // 2, y), f"{short_label(kind)}: {words[state]} {STATE_SYMBOLS[state]}",
+               STATE_COLOURS[state], small, "ra")
+        y += int(small * 1.3)
 
-    alerts = [short_label(k) for k, s in obs.states.items() if s is State.ALERT]
-    if alerts:
-        banner = _("Posture alert: {problems}").format(problems=", ".join(alerts))
-        cv2.rectangle(img, (0, h - int(1.6 * line)), (w, h), COLOURS[State.ALERT], -1)
-        _text(img, banner, (10, h - int(0.5 * line)), scale, (255, 255, 255))
-    elif status:
-        _text(img, status, (10, h - int(0.5 * line)), scale * 0.8, (255, 255, 255))
-    return img
+    # Bottom: the alert banner, or the status line.
+    lines = [s for s in (info.banner, info.snoozed, _("paused: the camera is off (space resumes)")
+                         if info.paused else "", info.status if lm is not None else "") if s]
+    y = h - small // 2
+    for n, text in enumerate(reversed(lines)):
+        is_banner = text == info.banner and n == len(lines) - 1 and bool(info.banner)
+        size = big if is_banner else small
+        if is_banner:
+            p.box((0, y - int(size * 1.5), w, h), VERMILLION)
+        p.text((small // 2, y), text, WHITE, size, "ld")
+        y -= int(size * 1.5)
+    if info.show_help and info.keys:
+        _help(p, info.keys, small)
+    return p.finish()
+
+
+def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big: int, thick: int) -> None:
+    """Each angle at the joint it belongs to, and the calibrated posture as a ghost line."""
+    shoulders = _mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+    ears = _mid(lm, LM.LEFT_EAR, LM.RIGHT_EAR)
+    nose = lm.px[LM.NOSE]
+    neck = float(np.linalg.norm(ears - shoulders)) or 1.0
+    if obs.view == "side":
+        facing = 1.0 if nose[0] >= ears[0] else -1.0
+        # The horizontal through the shoulders and the line to the ear: the CVA's two arms.
+        p.line(shoulders, shoulders + np.array([facing * neck, 0.0]), WHITE, max(1, thick - 1))
+        p.line(shoulders, ears, WHITE, thick)
+        if info.ghost is not None and info.ghost.ear_angle_deg is not None:
+            a = math.radians(info.ghost.ear_angle_deg)
+            upright = shoulders + neck * np.array([facing * math.cos(a), -math.sin(a)])
+            p.line(shoulders, upright, WHITE, thick, faint=True)
+        labels = [("cva_deg", shoulders + np.array([facing * neck * 0.35, -neck * 0.15])),
+                  ("neck_flexion_deg", nose + np.array([facing * neck * 0.25, 0.0])),
+                  ("shoulder_angle_deg", shoulders + np.array([-facing * neck * 0.35, neck * 0.45])),
+                  ("trunk_inclination_deg", _mid(lm, LM.LEFT_HIP, LM.RIGHT_HIP) + np.array([0.0, -neck * 0.6]))]
+    else:
+        width = float(np.linalg.norm(lm.px[LM.LEFT_SHOULDER] - lm.px[LM.RIGHT_SHOULDER])) or 1.0
+        if info.ghost is not None and info.ghost.nose_height is not None:
+            level = shoulders + np.array([0.0, -info.ghost.nose_height * width])
+            p.line(level - np.array([width * 0.3, 0.0]), level + np.array([width * 0.3, 0.0]), WHITE, thick,
+                   faint=True)
+        labels = [("lateral_lean_deg", shoulders + np.array([0.0, width * 0.25])),
+                  ("head_tilt_deg", ears + np.array([0.0, -neck * 0.9])),
+                  ("cva_deg", np.asarray(lm.px[LM.RIGHT_SHOULDER]) + np.array([0.0, -neck * 0.8])),
+                  ("neck_flexion_deg", np.asarray(lm.px[LM.LEFT_SHOULDER]) + np.array([0.0, -neck * 0.8]))]
+    for key, where in labels:
+        shown = _value(obs, key)
+        if shown is not None:
+            text, colour = shown
+            x = min(max(p.x(float(where[0])), 0), p.w - 1)
+            y = min(max(int(where[1]), big), p.h - big)
+            p.text((x, y), text, colour, big, "mm")
+    if info.neck_load and obs.metrics is not None and obs.metrics.neck_flexion_deg is not None:
+        p.text((p.w // 2, p.h - int(big * 2.6)), info.neck_load, WHITE, max(14, big * 2 // 3), "md")
+
+
+def _help(p: _Painter, keys: Sequence[tuple[str, str]], size: int) -> None:
+    """The keys, in a box in the middle."""
+    rows = [_("Keys")] + [f"{k:>5}  {what}" for k, what in keys]
+    size = min(size, max(10, int(p.w * 0.9 / max(1, max(len(r) for r in rows)) * 1.7)))
+    width = int(max(font(size).getlength(r) for r in rows)) + 2 * size
+    height = int(size * 1.4) * len(rows) + size
+    x0, y0 = max(0, (p.w - width) // 2), max(0, (p.h - height) // 2)
+    p.box((x0, y0, min(p.w, x0 + width), y0 + height), (0, 0, 0), alpha=215)
+    for i, row in enumerate(rows):
+        p.text((x0 + size, y0 + size // 2 + int(size * 1.4) * i), row, WHITE, size)

@@ -1,15 +1,23 @@
-"""The live window: the frame with the overlay, and the keys to control the app."""
+"""The live window: the frame with the overlay, and the keys that control the app.
+
+Drawing and key handling do not depend on a display: a :class:`Display` shows the picture and
+reports keys. :class:`OpenCVDisplay` is the real one (an OpenCV window); tests use a stand-in.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
 
 import cv2
+import numpy as np
 
+from ..i18n import _
 from ..monitor import Event
-from ..overlay import draw_overlay
+from ..overlay import OverlayInfo, draw_overlay
 from ..pipeline import Observation
 
 WINDOW_TITLE = "posture"
@@ -22,47 +30,136 @@ def display_available() -> bool:
     return True
 
 
-class WindowSink:
-    """Shows every observation in an OpenCV window. ``q`` or Esc (or closing the window) quits.
+class Display(Protocol):
+    """Shows pictures and reports the keys pressed."""
 
-    Args:
-        on_quit: called when the user asks to quit.
-        on_calibrate: called on the ``c`` key.
-        title: the window title.
-    """
+    def show(self, image: np.ndarray) -> None:
+        """Show a BGR picture."""
+        ...
 
-    def __init__(self, on_quit: Callable[[], None], on_calibrate: Callable[[], None] | None = None,
-                 title: str = WINDOW_TITLE) -> None:
-        self.on_quit = on_quit
-        self.on_calibrate = on_calibrate
+    def poll_key(self) -> str | None:
+        """The key pressed since the last call ("q", " ", "c", ...; "close" when the window was closed)."""
+        ...
+
+    def close(self) -> None:
+        """Take the window away."""
+        ...
+
+
+class OpenCVDisplay:
+    """An OpenCV window."""
+
+    def __init__(self, title: str = WINDOW_TITLE) -> None:
         self.title = title
-        self._status = ""
         self._opened = False
 
-    def handle(self, obs: Observation) -> None:
-        image = draw_overlay(obs.frame.image, obs, status=self._status)
+    def show(self, image: np.ndarray) -> None:
         if not self._opened:
             cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
             cv2.resizeWindow(self.title, image.shape[1], image.shape[0])
             self._opened = True
         cv2.imshow(self.title, image)
-        self._poll()
 
-    def _poll(self) -> None:
-        key = cv2.waitKey(1) & 0xFF
-        closed = self._opened and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
-        if key in (ord("q"), 27) or closed:
-            self.on_quit()
-        elif key == ord("c") and self.on_calibrate is not None:
-            self.on_calibrate()
+    def poll_key(self) -> str | None:
+        if not self._opened:
+            return None
+        code = cv2.waitKey(1)
+        if self._opened and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            return "close"
+        if code < 0:
+            return None
+        code &= 0xFF
+        return "esc" if code == 27 else chr(code)
 
-    def status(self, message: str) -> None:
-        self._status = message
-        if self._opened:
-            self._poll()
-
-    def close(self, final_events: Sequence[Event] = ()) -> None:
+    def close(self) -> None:
         if self._opened:
             cv2.destroyWindow(self.title)
             cv2.waitKey(1)
             self._opened = False
+
+
+class Controls(Protocol):
+    """What the window needs of the app: the view's extras, and somewhere to send keys."""
+
+    def overlay_info(self, obs: Observation | None) -> OverlayInfo:
+        """The live view's extras (status, banner, ghost lines...) for this observation."""
+        ...
+
+    def handle_key(self, key: str) -> None:
+        """A key the window does not handle itself."""
+        ...
+
+    def status(self, message: str) -> None:
+        """Tell the user something (shown on the terminal and in the window)."""
+        ...
+
+
+class WindowSink:
+    """Shows every observation with the overlay; ``s`` saves what it shows, other keys go to the app.
+
+    Args:
+        controls: the app (overlay extras, key handling).
+        display: where the picture goes (an OpenCV window by default).
+        snapshot_dir: where ``s`` saves snapshots (the only way a frame reaches the disk).
+        clock: wall clock for snapshot file names.
+    """
+
+    def __init__(self, controls: Controls, display: Display | None = None, *, snapshot_dir: Path,
+                 clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+        self.controls = controls
+        self.display = display or OpenCVDisplay()
+        self.snapshot_dir = snapshot_dir
+        self.clock = clock
+        self.last_frame: np.ndarray | None = None
+        self.last_obs: Observation | None = None
+        self.snapshots: list[Path] = []
+
+    def handle(self, obs: Observation) -> None:
+        self.last_obs = obs
+        self._draw()
+
+    def _draw(self) -> None:
+        if self.last_obs is None:
+            return
+        self.last_frame = draw_overlay(self.last_obs.frame.image, self.last_obs,
+                                       self.controls.overlay_info(self.last_obs))
+        self.display.show(self.last_frame)
+        self.poll()
+
+    def poll(self) -> None:
+        """Handle the keys pressed since the last frame."""
+        key = self.display.poll_key()
+        if key is None:
+            return
+        if key == "s":
+            self.snapshot()
+        else:
+            self.controls.handle_key(key)
+
+    def snapshot(self) -> Path | None:
+        """Save what the window shows now as a PNG file; returns its path."""
+        if self.last_frame is None:
+            return None
+        name = f"posture-{self.clock().strftime('%Y%m%d-%H%M%S')}.png"
+        path = self.snapshot_dir / name
+        try:
+            self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+            ok = cv2.imwrite(str(path), self.last_frame)
+        except (OSError, cv2.error):
+            ok = False
+        if not ok:
+            self.controls.status(_("cannot save the snapshot in {folder}").format(folder=self.snapshot_dir))
+            return None
+        self.snapshots.append(path)
+        self.controls.status(_("snapshot saved: {path}").format(path=path))
+        return path
+
+    def status(self, message: str) -> None:
+        """Redraw (with the app's new status) and keep reading keys, also while paused."""
+        if self.last_obs is not None:
+            self._draw()
+        else:
+            self.poll()
+
+    def close(self, final_events: Sequence[Event] = ()) -> None:
+        self.display.close()

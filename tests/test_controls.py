@@ -1,0 +1,203 @@
+"""The live window's keys and the app's controls, with a stand-in display and made-up clocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posture.app import App, neck_load_kg, snooze_seconds
+from posture.capture import CameraSource, VideoFileSource
+from posture.config import load_settings
+from posture.landmarks import Landmarks
+from posture.pipeline import Pipeline
+from posture.pose import PoseEstimator
+from posture.sinks.window import WindowSink
+from tests.conftest import DEMO_CLIP
+
+
+class ScriptedDisplay:
+    """Stands in for the window: keeps what it is shown and hands out keys from a script.
+
+    ``keys`` maps the number of frames the window has been given to the key pressed then.
+    """
+
+    def __init__(self, keys: dict[int, str]) -> None:
+        self.keys = keys
+        self.shown: list[np.ndarray] = []
+        self.by_frame: dict[int, np.ndarray] = {}
+        self.frames = 0
+        self.closed = False
+
+    def show(self, image: np.ndarray) -> None:
+        self.shown.append(image)
+        self.by_frame.setdefault(self.frames, image)
+
+    def poll_key(self) -> str | None:
+        return self.keys.pop(self.frames, None)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture(scope="module")
+def demo_landmarks() -> dict[float, list[Landmarks]]:
+    """What the real model found in the demo clip, by time (the first 100 s at 2 frames a second)."""
+    out = {}
+    src = VideoFileSource(DEMO_CLIP, max_fps=2)
+    with PoseEstimator("full") as pose:
+        while (f := src.read()) is not None and f.t <= 100:
+            out[round(f.t, 3)] = pose.estimate_all(f.image, f.t)
+    src.close()
+    return out
+
+
+class Replay:
+    def __init__(self, recorded: dict[float, list[Landmarks]]) -> None:
+        self.recorded = recorded
+
+    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
+        return self.recorded.get(round(t, 3), [])
+
+
+def make_app(recorded: dict[float, list[Landmarks]], tmp_path: Path, keys: dict[int, str], **overrides):
+    settings = load_settings(None, {"source": "demo", "profile": "side", "data_dir": str(tmp_path),
+                                    "fps": 2, **overrides})
+    source = VideoFileSource(DEMO_CLIP, max_fps=2)
+    app = App(source, Pipeline(Replay(recorded), settings), [],
+              settings_for=lambda p: load_settings(None, {"source": "demo", "profile": p, "data_dir": str(tmp_path)}),
+              wall_clock=lambda: dt.datetime(2026, 11, 25, 14, 0, 0))
+    display = ScriptedDisplay(keys)
+    window = WindowSink(app, display, snapshot_dir=tmp_path / "snapshots",
+                        clock=lambda: dt.datetime(2026, 11, 25, 14, 0, 0))
+    handle = window.handle
+
+    def counting(obs) -> None:
+        display.frames += 1
+        handle(obs)
+
+    window.handle = counting  # type: ignore[method-assign]
+    app.sinks.append(window)
+    return app, display, window
+
+
+def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
+    app, display, window = make_app(demo_landmarks, tmp_path, {5: "h", 8: "s", 10: "2", 12: "h", 20: "q"})
+    result = app.run()
+    assert result.frames == 20  # q stopped it
+    assert display.closed
+    # h showed the keys from frame 5 to 12: a dark box in the middle of the picture.
+    centre = (slice(200, 280), slice(200, 440))
+    assert display.by_frame[7][centre].mean() < display.by_frame[4][centre].mean() - 10
+    assert app.show_help is False
+    # s saved exactly what the window showed, the only frame written to disk.
+    files = list((tmp_path / "snapshots").iterdir())
+    assert [f.name for f in files] == ["posture-20261125-140000.png"]
+    saved = cv2.imread(str(files[0]))
+    assert any(np.array_equal(saved, shown) for shown in display.shown)
+    # 2 switched to the phone profile.
+    assert app.pipeline.settings.profile == "phone"
+
+
+def test_snooze_holds_alerts_and_can_be_ended(demo_landmarks, tmp_path: Path) -> None:
+    # Alert after 5 s: the slump (from 22 s) would alert at about 27 s.
+    app, display, _ = make_app(demo_landmarks, tmp_path, {2: "z"}, alerts={"alert_after_s": 5.0})
+    app.run()
+    alerts = [e for e in _events(app)]
+    assert alerts == []  # snoozed for 15 minutes from 1 s in: the whole clip
+    assert app.snooze_text() == "alerts snoozed until 14:15"
+    app2, _, _ = make_app(demo_landmarks, tmp_path, {2: "z", 3: "z", 4: "z", 5: "z"}, alerts={"alert_after_s": 5.0})
+    app2.run()  # 15 min, 1 h, tomorrow, then off: alerts come again
+    assert app2.snooze_end_wall is None
+    assert _events(app2)
+
+
+def _events(app: App) -> list:
+    window = next(s for s in app.sinks if isinstance(s, WindowSink))
+    return [e for obs in [window.last_obs] if obs is not None for e in obs.events] + \
+        [1 for _ in range(app.pipeline.monitor.durations()["forward_head"].alerts)]
+
+
+def test_snooze_lengths() -> None:
+    now = dt.datetime(2026, 11, 25, 22, 30, 0)
+    assert snooze_seconds("15m", now) == 900 and snooze_seconds("1h", now) == 3600
+    assert snooze_seconds("tomorrow", now) == 90 * 60  # until midnight
+    with pytest.raises(ValueError):
+        snooze_seconds("forever", now)
+
+
+def test_hansraj_model_figures() -> None:
+    assert neck_load_kg(0) == pytest.approx(5.0)
+    assert neck_load_kg(30) == pytest.approx(18.1)
+    assert neck_load_kg(37.5) == pytest.approx((18.1 + 22.2) / 2)
+    assert neck_load_kg(90) == pytest.approx(27.2)
+
+
+def test_pause_releases_the_camera_and_resume_reopens_it(demo_landmarks, tmp_path: Path) -> None:
+    opened, released = [], []
+
+    class StandInCamera:
+        """cv2.VideoCapture-like stand-in serving the demo clip's frames (no webcam exists here)."""
+
+        def __init__(self) -> None:
+            self.cap = cv2.VideoCapture(str(DEMO_CLIP))
+            opened.append(self)
+
+        def isOpened(self) -> bool:  # noqa: N802
+            return self.cap.isOpened()
+
+        def grab(self) -> bool:
+            threading.Event().wait(0.01)
+            return self.cap.grab()
+
+        def retrieve(self):
+            return self.cap.retrieve()
+
+        def release(self) -> None:
+            released.append(self)
+            self.cap.release()
+
+    settings = load_settings(None, {"source": "0", "profile": "side", "data_dir": str(tmp_path)})
+    first = demo_landmarks[0.0]
+
+    class Still:
+        """The landmarks the model found in the clip's first frame, for every frame."""
+
+        def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
+            return first
+
+    def open_camera() -> CameraSource:
+        return CameraSource(0, max_fps=20, opener=lambda d: StandInCamera())
+
+    sleeps: list[float] = []
+    app = App(open_camera(), Pipeline(Still(), settings), [], reopen=open_camera, sleep=sleeps.append)
+    display = ScriptedDisplay({})
+    window = WindowSink(app, display, snapshot_dir=tmp_path)
+    handle = window.handle
+    released_while_paused: list[int] = []
+
+    def counting(obs) -> None:
+        display.frames += 1
+        handle(obs)
+
+    def poll_key() -> str | None:
+        if app.paused:
+            released_while_paused.append(len(released))
+            return " " if len(released_while_paused) == 5 else None  # resume after five polls
+        if display.frames == 3 and not released:
+            return " "  # pause after the third frame
+        return "q" if display.frames >= 8 else None
+
+    window.handle = counting  # type: ignore[method-assign]
+    display.poll_key = poll_key  # type: ignore[method-assign]
+    app.sinks.append(window)
+    result = app.run()
+    assert result.frames == 8
+    assert len(opened) == 2 and released[0] is opened[0]  # the first camera was released on pause ...
+    assert released_while_paused == [1] * 5  # ... and stayed released while paused (no frames read)
+    assert len(sleeps) >= 4  # the paused loop waited between polls instead of spinning
+    assert released[-1] is opened[1]  # the reopened camera was released at the end

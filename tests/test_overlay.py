@@ -1,0 +1,99 @@
+"""The live view drawn into pictures (no display needed): colours, words, mirroring, ghost line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posture.bands import BAD, BORDERLINE, GOOD, Band
+from posture.capture import Frame
+from posture.landmarks import LM
+from posture.metrics import Metrics
+from posture.monitor import State
+from posture.overlay import BLUE, VERMILLION, YELLOW, Ghost, OverlayInfo, draw_overlay
+from posture.pipeline import Observation
+from tests.conftest import make_landmarks
+
+BLACK = np.zeros((480, 640, 3), np.uint8)
+
+
+def side_obs(cva_band: str = BAD, state: State = State.ALERT) -> Observation:
+    lm = make_landmarks({LM.LEFT_SHOULDER: (300, 300), LM.RIGHT_SHOULDER: (300, 300), LM.LEFT_EAR: (350, 200),
+                         LM.RIGHT_EAR: (350, 200), LM.NOSE: (400, 215), LM.LEFT_EYE: (380, 200),
+                         LM.RIGHT_EYE: (380, 200), LM.LEFT_HIP: (300, 450), LM.RIGHT_HIP: (300, 450)})
+    metrics = Metrics(view="side", cva_deg=38.0, neck_flexion_deg=9.0)
+    return Observation(Frame(BLACK, 10.0, 100), lm, metrics, "side", {"forward_head": state},
+                       bands={"cva_deg": Band(cva_band, "x", "y"), "neck_flexion_deg": Band(GOOD, "x", "y")},
+                       presence="present")
+
+
+def colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 30) -> np.ndarray:
+    bgr = np.array(rgb[::-1])
+    return np.all(np.abs(img.astype(int) - bgr) <= tol, axis=2)
+
+
+@pytest.mark.parametrize("band,rgb", [(GOOD, BLUE), (BORDERLINE, YELLOW), (BAD, VERMILLION)])
+def test_angle_label_takes_its_band_colour(band: str, rgb: tuple[int, int, int]) -> None:
+    img = draw_overlay(BLACK, side_obs(cva_band=band, state=State.GOOD), OverlayInfo(profile="side"))
+    # The CVA label sits just ahead of the neck, between the shoulder and the ear.
+    region = img[150:300, 300:520]
+    assert colour_pixels(region, rgb).sum() > 150
+    others = [c for c in (BLUE, YELLOW, VERMILLION) if c != rgb and not (band != GOOD and c == BLUE)]
+    for other in others:
+        assert colour_pixels(region, other).sum() < colour_pixels(region, rgb).sum()
+
+
+def test_states_banner_and_words() -> None:
+    info = OverlayInfo(profile="side", banner="Head forward for 1 min: bring your ears back over your shoulders")
+    img = draw_overlay(BLACK, side_obs(), info)
+    # An alert banner across the bottom, in vermillion.
+    assert colour_pixels(img[430:480], VERMILLION).mean() > 0.5
+    # The state list (top right) carries the alert colour too; not colour alone: the text differs by state.
+    top_right_alert = colour_pixels(img[0:40, 320:640], VERMILLION).sum()
+    good = draw_overlay(BLACK, side_obs(state=State.GOOD), OverlayInfo(profile="side"))
+    assert top_right_alert > 50 and colour_pixels(good[0:40, 320:640], VERMILLION).sum() < 10
+    assert not np.array_equal(img[0:40, 320:640], good[0:40, 320:640])
+
+
+def test_mirrored_picture_with_unmirrored_numbers() -> None:
+    picture = np.zeros((480, 640, 3), np.uint8)
+    picture[:, :100] = (0, 0, 255)  # a red band on the image's left
+    lm = make_landmarks({LM.LEFT_SHOULDER: (420, 300), LM.RIGHT_SHOULDER: (220, 300), LM.LEFT_EAR: (360, 190),
+                         LM.RIGHT_EAR: (280, 190), LM.NOSE: (320, 200), LM.LEFT_EYE: (340, 180),
+                         LM.RIGHT_EYE: (300, 180)})
+    obs = Observation(Frame(picture, 1.0, 1), lm, Metrics(view="front", lateral_lean_deg=7.0), "front",
+                      {"lean": State.DEVIATING}, bands={"lateral_lean_deg": Band(BORDERLINE, "x", "y")},
+                      presence="present")
+    plain = draw_overlay(picture, obs, OverlayInfo())
+    mirrored = draw_overlay(picture, obs, OverlayInfo(mirror=True))
+    # The picture is flipped: the red band is now on the right.
+    assert (plain[240, 20] == (0, 0, 255)).all() and (mirrored[240, 620] == (0, 0, 255)).all()
+    # The lean label is drawn where the flipped shoulders are, and reads the same (not mirrored text):
+    # the same value appears, so the yellow label pixels have the same count.
+    assert colour_pixels(plain, YELLOW).sum() == pytest.approx(colour_pixels(mirrored, YELLOW).sum(), rel=0.05)
+    label = colour_pixels(mirrored[300:420], YELLOW)
+    cols = np.nonzero(label.any(axis=0))[0]
+    assert abs((cols.min() + cols.max()) / 2 - (640 - 320)) < 40  # centred under the (mirrored) shoulders
+    # A text is not mirrored: its left-to-right pixel pattern is not the flipped one of the plain view.
+    a = colour_pixels(plain[300:420], YELLOW)
+    assert not np.array_equal(a, label[:, ::-1])
+
+
+def test_ghost_line_shows_the_calibrated_posture() -> None:
+    obs = side_obs(state=State.GOOD)
+    without = draw_overlay(BLACK, obs, OverlayInfo(profile="side"))
+    # Calibrated upright: the ear straight above the shoulders (90 deg): a faint vertical line there.
+    ghost = draw_overlay(BLACK, obs, OverlayInfo(profile="side", ghost=Ghost(ear_angle_deg=90.0)))
+    diff = np.abs(ghost.astype(int) - without.astype(int)).sum(axis=2) > 30
+    ys, xs = np.nonzero(diff)
+    assert len(xs) > 50
+    assert abs(np.median(xs) - 300) < 6  # vertical above the shoulder midpoint (x = 300)
+    assert ys.min() < 230 and ys.max() <= 305
+    # Faint: dimmer than the solid white neck line.
+    assert ghost[ys, xs].mean() < 200
+
+
+def test_nobody_and_help() -> None:
+    obs = Observation(Frame(BLACK, 1.0, 1), None, None, None, {"forward_head": State.UNKNOWN})
+    img = draw_overlay(BLACK, obs, OverlayInfo(show_help=True, keys=(("q", "quit"), ("c", "calibrate"))))
+    assert (img.sum(axis=2) > 300).sum() > 500  # the words are there
