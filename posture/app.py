@@ -7,6 +7,7 @@ released), snooze the alerts, switch profile, show the keys, quit.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from .monitor import State
 from .overlay import Ghost, OverlayInfo
 from .pipeline import Observation, Pipeline
 from .sinks import Sink
-from .text import alert_message
+from .text import event_message
+
+log = logging.getLogger(__name__)
 
 # The snooze steps of the z key: 15 minutes, an hour, until tomorrow, then off again.
 SNOOZE_STEPS = ("15m", "1h", "tomorrow", "off")
@@ -87,7 +90,14 @@ class Calibrator:
     def finish(self, recorder: CalibrationRecorder) -> Baseline:
         """The recorded baseline, stored; raises CalibrationError when it is not usable."""
         baseline = recorder.result()
-        self.path = save_baseline(self.data_dir, baseline)
+        self.path = save_baseline(self.data_dir, baseline, self.settings.person)
+        if self.settings.history:
+            from .history import HistoryError, record_calibration
+
+            try:
+                record_calibration(self.data_dir, self.settings.person_name, baseline)
+            except HistoryError as exc:  # the calibration itself is stored; the history copy is extra
+                log.warning("%s", exc)
         return baseline
 
 
@@ -133,6 +143,12 @@ class App:
         self._source_open = True
         self._last_t: float | None = None
         self._banner = ""
+        self._banner_until = -math.inf
+        self._states: dict[str, State] = {}
+        self._active_until = -math.inf
+        self._away_since: float | None = None
+        self._rate: float | None = None
+        self.camera_releases = 0
 
     # -- what the user controls --------------------------------------------------------------
 
@@ -224,7 +240,7 @@ class App:
             return
         settings = self.settings_for(profile)
         try:
-            baseline = load_baseline(settings.data_path, profile)
+            baseline = load_baseline(settings.data_path, profile, settings.person)
         except CalibrationError as exc:
             self.status(str(exc))
             baseline = None
@@ -253,12 +269,16 @@ class App:
                           nose_height=baseline.extra.get("nose_height"))
         banner = ""
         if obs is not None:
-            alerts = [e for e in obs.events if e.type == "alert"]
-            if alerts:
-                self._banner = alert_message(alerts[-1])
-            if not any(s is State.ALERT for s in obs.states.values()):
+            t = obs.frame.t
+            for e in obs.events:
+                if e.type in ("alert", "break"):
+                    self._banner = event_message(e)
+                    self._banner_until = t + 30.0 if e.type == "break" else math.inf
+            if self._banner_until == math.inf and not any(s is State.ALERT for s in obs.states.values()):
                 self._banner = ""
-            banner = self._banner
+            if t > self._banner_until:
+                self._banner = ""
+            banner = self._banner if self.pipeline.settings.notify.banner else ""
         load = ""
         if self.pipeline.settings.profile == "phone" and obs is not None and obs.metrics is not None \
                 and obs.metrics.neck_flexion_deg is not None:
@@ -308,6 +328,63 @@ class App:
                 view=names[seen], profile=profile, expected=names[expected], better=better)
             self.status(self.view_warning)
 
+    def _background_step(self, obs: Observation) -> None:
+        """In the background: a low rate, raised for a while when a deviation starts; the camera
+        released after a while with nobody in view, and looked through now and then."""
+        bg = self.pipeline.settings.background_mode
+        t = obs.frame.t
+        started = any(s is State.DEVIATING and self._states.get(k) is not State.DEVIATING
+                      for k, s in obs.states.items())
+        self._states = dict(obs.states)
+        if started:
+            self._active_until = t + bg.active_s
+        rate = bg.active_fps if t < self._active_until else bg.fps
+        if rate != self._rate:
+            self.source.set_max_fps(rate)
+            self._rate = rate
+        if obs.present:
+            self._away_since = None
+            return
+        if self._away_since is None:
+            self._away_since = t
+        if self.source.live and self.reopen is not None and t - self._away_since >= bg.release_after_s:
+            self._wait_for_return(t)
+
+    def _wait_for_return(self, t: float) -> None:
+        """Release the camera; look again every ``check_every_s`` until someone is in view."""
+        bg = self.pipeline.settings.background_mode
+        self.source.close()
+        self._source_open = False
+        self.camera_releases += 1
+        self.pipeline.gap(t)
+        self.status(_("nobody in view: the camera is off, looking again every {seconds:g} s").format(
+            seconds=bg.check_every_s))
+        assert self.reopen is not None
+        while not self._stop:
+            self.sleep(bg.check_every_s)
+            try:
+                self.source = self.reopen()
+            except PostureError as exc:
+                self.status(str(exc))
+                continue
+            self._source_open = True
+            self.source.set_max_fps(bg.fps)
+            for _attempt in range(3):  # a few frames: is someone there?
+                item = self.source.read()
+                if item is None or isinstance(item, Gap):
+                    continue
+                obs = self.pipeline.process(item)
+                self._last_t = item.t
+                for sink in self.sinks:
+                    sink.handle(obs)
+                if obs.present:
+                    self._away_since = None
+                    self.status("")
+                    return
+            self.source.close()
+            self._source_open = False
+            self.pipeline.gap(self._last_t if self._last_t is not None else t)
+
     def run(self) -> RunResult:
         """Analyse until the source ends, the user quits or Ctrl+C; sinks are always closed."""
         frames = 0
@@ -341,6 +418,8 @@ class App:
                     sink.handle(obs)
                 self._finish_calibration(at_end=False)
                 self._check_view(obs.view if obs.present else None)
+                if self.pipeline.settings.background:
+                    self._background_step(obs)
         except KeyboardInterrupt:
             interrupted = True
         except PostureError as exc:  # an output failed or a calibration was refused: stop cleanly

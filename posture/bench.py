@@ -2,6 +2,7 @@
 
     python -m posture.bench speed [--source VIDEO] [--model full|lite] [--log]
     python -m posture.bench accuracy [--data DIR] [--out docs/accuracy.md] [--only SECTION]
+    python -m posture.bench background [--minutes 10] [--model lite]
 
 ``accuracy`` runs the real pipeline on the labeled footage and writes the accuracy report (see
 ``posture/_accuracy.py``). ``speed`` replays a video through the whole pipeline as fast as it can
@@ -18,8 +19,10 @@ import platform
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -94,6 +97,85 @@ def speed(source: str, model: str, log: bool, repeat: int) -> None:
     print(f"peak resident memory: {peak_mb:.0f} MB")
 
 
+class _MemoryCamera:
+    """A stand-in webcam (none exists here) behind OpenCV's capture interface: real frames of a
+    video, kept as JPEG like a webcam's MJPEG stream and decoded when retrieved, delivered at the
+    camera's own pace (30 a second), over and over."""
+
+    def __init__(self, frames: list[bytes], fps: float = 30.0) -> None:
+        self.frames = frames
+        self.period = 1.0 / fps
+        self.i = 0
+        self.next = time.monotonic()
+        self.open = True
+
+    def isOpened(self) -> bool:  # noqa: N802
+        return self.open
+
+    def grab(self) -> bool:
+        self.next += self.period
+        wait = self.next - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)  # a real camera blocks until its next frame
+        self.i += 1
+        return self.open
+
+    def retrieve(self) -> tuple[bool, np.ndarray | None]:
+        import cv2
+
+        data = np.frombuffer(self.frames[self.i % len(self.frames)], np.uint8)
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        return image is not None, image
+
+    def release(self) -> None:
+        self.open = False
+
+
+def background(source: str, minutes: float, model: str | None, extra: Sequence[str] = ()) -> None:
+    """Average CPU share of one core and peak memory of the app in background mode, at real speed."""
+    import cv2
+
+    from .app import App
+    from .capture import CameraSource
+    from .cli import build_parser, open_pose, settings_from_args
+
+    args = build_parser().parse_args(["--source", "0", "--background"] + (["--model", model] if model else [])
+                                     + [a for s in extra for a in ("--set", s)])
+    settings = settings_from_args(args)
+    width = settings.background_mode.camera_width
+    cap = cv2.VideoCapture(source)
+    frames = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        if width:  # the camera honours the app's request for smaller frames
+            img = cv2.resize(img, (width, width * img.shape[0] // img.shape[1]), interpolation=cv2.INTER_AREA)
+        frames.append(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())
+    cap.release()
+    print(f"background mode: model {settings.model}, {settings.fps:g} analyses a second "
+          f"({settings.background_mode.active_fps:g} after a deviation starts), people check every "
+          f"{settings.pose.people_check_s:g} s, frames {width or 'full'} px wide; a {len(frames) / 10:.0f} s video "
+          f"looped as a {settings.background_mode.camera_fps or 30:g} fps camera "
+          f"for {minutes:g} min")
+    pose, finder = open_pose(settings)
+    camera_fps = settings.background_mode.camera_fps or 30.0  # the camera honours the app's request
+    camera = CameraSource(0, max_fps=settings.analysis_fps, opener=lambda d: _MemoryCamera(frames, camera_fps))
+    app = App(camera, Pipeline(pose, settings, finder=finder), [])
+    start_wall, start_cpu = time.monotonic(), time.process_time()
+    stopper = threading.Timer(minutes * 60, app.request_stop)
+    stopper.start()
+    result = app.run()
+    wall, cpu = time.monotonic() - start_wall, time.process_time() - start_cpu
+    pose.close()
+    if finder is not None:
+        finder.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{result.frames} frames analysed in {wall:.0f} s ({result.frames / wall:.2f} a second); "
+          f"CPU {cpu:.1f} s = {100 * cpu / wall:.2f}% of one core (target: at most 3%); "
+          f"peak resident memory {peak_mb:.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m posture.bench``."""
     ap = argparse.ArgumentParser(prog="python -m posture.bench", description=__doc__,
@@ -104,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--model", default="full", help="lite, full or a .task path")
     sp.add_argument("--log", action="store_true", help="also write the JSON Lines log")
     sp.add_argument("--repeat", type=int, default=2, help="runs (the first warms caches)")
+    bg = sub.add_parser("background", help="CPU share and memory of background mode at real speed")
+    bg.add_argument("--source", default=str(DEMO_CLIP), help="video whose frames play the camera (looped)")
+    bg.add_argument("--minutes", type=float, default=10.0, help="how long to run (default 10)")
+    bg.add_argument("--model", default=None, help="pose model (default: background mode's, lite)")
+    bg.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting")
     from . import _accuracy
 
     ac = sub.add_parser("accuracy", help="the real pipeline on the labeled footage; writes docs/accuracy.md")
@@ -117,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.command == "speed":
         speed(args.source, args.model, args.log, args.repeat)
+    elif args.command == "background":
+        background(args.source, args.minutes, args.model, args.set)
     elif args.command == "accuracy":
         report = _accuracy.run(args.data, args.out, args.model, args.only)
         print("\n".join(report.lines))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import math
 import os
 from dataclasses import asdict, dataclass, field
@@ -216,14 +217,18 @@ class CalibrationRecorder:
                         position=position, extra=extra)
 
 
-def baseline_path(data_dir: Path, profile: str) -> Path:
-    """Where a profile's calibration is kept."""
-    return data_dir / "calibrations" / f"{profile}.json"
+def baseline_path(data_dir: Path, profile: str, person: str | None = None) -> Path:
+    """Where a profile's calibration is kept: per named person (a therapist's patients each have
+    their own), else the user's own."""
+    folder = data_dir / "calibrations"
+    if person:
+        folder = folder / "people" / (re.sub(r"[^\w.-]+", "_", person).strip("._") or "_")
+    return folder / f"{profile}.json"
 
 
-def save_baseline(data_dir: Path, baseline: Baseline) -> Path:
+def save_baseline(data_dir: Path, baseline: Baseline, person: str | None = None) -> Path:
     """Store a baseline (atomically: a crash never leaves half a file). Returns the path."""
-    path = baseline_path(data_dir, baseline.profile)
+    path = baseline_path(data_dir, baseline.profile, person)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
@@ -238,9 +243,9 @@ def save_baseline(data_dir: Path, baseline: Baseline) -> Path:
     return path
 
 
-def load_baseline(data_dir: Path, profile: str) -> Baseline | None:
-    """The stored baseline of a profile, None if there is none."""
-    path = baseline_path(data_dir, profile)
+def load_baseline(data_dir: Path, profile: str, person: str | None = None) -> Baseline | None:
+    """The stored baseline of a (person's) profile, None if there is none."""
+    path = baseline_path(data_dir, profile, person)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

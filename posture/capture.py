@@ -61,6 +61,10 @@ class FrameSource(Protocol):
         """The next frame to analyse, a gap while a camera is lost, or None at the end."""
         ...
 
+    def set_max_fps(self, fps: float | None) -> None:
+        """Analyse at most this many frames a second from now on (None: every frame)."""
+        ...
+
     def close(self) -> None:
         """Release the device or file."""
         ...
@@ -72,6 +76,7 @@ class _RateGate:
     def __init__(self, max_fps: float | None) -> None:
         self.period = 0.0 if not max_fps else 1.0 / max_fps
         self.next_t: float | None = None
+        self.last_t: float | None = None
 
     def wants(self, t: float) -> bool:
         """Whether a frame at ``t`` would be analysed (no side effect)."""
@@ -82,6 +87,13 @@ class _RateGate:
         # Schedule on a fixed grid so that the rate does not drift below the cap.
         late = self.next_t is None or t - self.next_t > self.period
         self.next_t = (t if late else self.next_t) + self.period  # type: ignore[operator]
+        self.last_t = t
+
+    def set_max_fps(self, max_fps: float | None) -> None:
+        """A new rate from the next frame on."""
+        self.period = 0.0 if not max_fps else 1.0 / max_fps
+        if self.last_t is not None:
+            self.next_t = self.last_t + self.period
 
     def admit(self, t: float) -> bool:
         """``wants`` and ``take`` in one."""
@@ -145,6 +157,9 @@ class VideoFileSource:
             self._gate.take(t)
             return Frame(image=image, t=t, index=self._index)
 
+    def set_max_fps(self, fps: float | None) -> None:
+        self._gate.set_max_fps(fps)
+
     def close(self) -> None:
         self._cap.release()
 
@@ -172,9 +187,10 @@ class ImageSource:
         self.fps = fps
         self.stills = stills
         self.description = description
-        gate = _RateGate(None if stills else max_fps)
-        self._items = [(i, p) for i, p in enumerate(paths) if gate.admit(i / fps)]
-        self.total = len(self._items)
+        self._gate = _RateGate(None if stills else max_fps)
+        probe = _RateGate(None if stills else max_fps)
+        self.total = sum(1 for i in range(len(paths)) if probe.admit(i / fps))
+        self._items = list(enumerate(paths))
         self._pos = 0
         self.unreadable: list[str] = []
 
@@ -182,6 +198,8 @@ class ImageSource:
         while self._pos < len(self._items):
             index, path = self._items[self._pos]
             self._pos += 1
+            if not self.stills and not self._gate.admit(index / self.fps):
+                continue
             image = _read_image(path)
             if image is None:
                 self.unreadable.append(path.name)
@@ -189,6 +207,10 @@ class ImageSource:
             t = float(index) if self.stills else index / self.fps
             return Frame(image=image, t=t, index=index, name=path.name)
         return None
+
+    def set_max_fps(self, fps: float | None) -> None:
+        if not self.stills:
+            self._gate.set_max_fps(fps)
 
     def close(self) -> None:
         pass
@@ -217,11 +239,17 @@ class Capture(Protocol):
     def release(self) -> None: ...
 
 
-def open_cv_camera(device: int | str) -> Capture:
-    """Open a camera with OpenCV, asking for a small buffer so frames are fresh."""
+def open_cv_camera(device: int | str, width: int = 0, fps: float = 0.0) -> Capture:
+    """Open a camera with OpenCV, asking for a small buffer so frames are fresh, and, when given, for
+    frames ``width`` pixels wide (4:3) and ``fps`` a second (the camera picks the nearest it has)."""
     cap = cv2.VideoCapture(device)
     if cap.isOpened():
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        if width:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, width * 3 // 4)
+        if fps:
+            cap.set(cv2.CAP_PROP_FPS, fps)
     return cap
 
 
@@ -361,11 +389,52 @@ class CameraSource:
         """What the reader is doing now ('' when all is well)."""
         return self._status
 
+    def set_max_fps(self, fps: float | None) -> None:
+        self._period = 1.0 / fps if fps else 0.0
+
     def close(self) -> None:
         with self._cond:
             self._stop = True
             self._cond.notify_all()
         self._thread.join(timeout=5.0)
+
+
+class RealtimeSource:
+    """Plays a file source at its real speed: each frame is handed out when its time has come.
+
+    Args:
+        inner: a video file or image sequence.
+        clock: monotonic seconds; sleep: waits.
+    """
+
+    live = False
+
+    def __init__(self, inner: FrameSource, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.inner = inner
+        self.total = inner.total
+        self.description = inner.description
+        self._clock = clock
+        self._sleep = sleep
+        self._origin: tuple[float, float] | None = None  # (wall, media) time of the first frame
+
+    def read(self) -> Frame | Gap | None:
+        item = self.inner.read()
+        if not isinstance(item, Frame):
+            return item
+        now = self._clock()
+        if self._origin is None:
+            self._origin = (now, item.t)
+        wait = self._origin[0] + (item.t - self._origin[1]) - now
+        if wait > 0:
+            self._sleep(wait)
+        return item
+
+    def set_max_fps(self, fps: float | None) -> None:
+        self.inner.set_max_fps(fps)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 def expand_images(spec: str) -> list[Path]:
@@ -386,7 +455,7 @@ def _natural_key(name: str) -> list[object]:
 
 
 def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float = 10.0,
-                stills: bool = False) -> FrameSource:
+                stills: bool = False, camera_width: int = 0, camera_fps: float = 0.0) -> FrameSource:
     """Open what ``--source`` names: camera index or device, video file, image folder or glob, ``demo``.
 
     Raises:
@@ -397,11 +466,12 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
             raise SourceError(_("the demo clip is missing: {path} (reinstall the project)").format(path=DEMO_CLIP))
         return VideoFileSource(DEMO_CLIP, max_fps)
     if spec.isdigit():
-        return CameraSource(int(spec), max_fps=max_fps)
+        return CameraSource(int(spec), max_fps=max_fps,
+                            opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
     if spec.startswith("/dev/video"):
         if not Path(spec).exists():
             raise CameraError(_("camera {device} not found").format(device=spec))
-        return CameraSource(spec, max_fps=max_fps)
+        return CameraSource(spec, max_fps=max_fps, opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
     path = Path(spec).expanduser()
     if path.is_dir() or any(ch in spec for ch in "*?["):
         files = expand_images(spec)

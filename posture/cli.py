@@ -44,6 +44,8 @@ examples:
   posture-monitor --config my.toml --set alerts.alert_after_s=30
                                            settings from a file, one changed on the command line
   posture-monitor --list-settings          every setting with its default and allowed range
+  posture-monitor report --days 7          a report of the last week (HTML; see report --help)
+  posture-monitor history                  the stored sessions (history --help: export, delete)
 
 exit codes: 0 done, 2 bad input or usage, 130 interrupted (summary printed, log complete)""")
 
@@ -52,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(_("{message} (see {prog} --help)").format(message=message, prog=PROG))
+        raise UsageError(_("{message} (see {prog} --help)").format(message=message, prog=self.prog))
 
 
 class UsageError(PostureError):
@@ -82,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alert-after", type=float, metavar="SECONDS",
                    help=_("alert when a bad posture lasts this long (default 60)"))
     p.add_argument("--no-window", action="store_true", help=_("run headless: no live window"))
+    p.add_argument("--background", action="store_true", default=None,
+                   help=_("run in the background for office work: no window, 2 analyses a second (more "
+                          "for a while after a deviation starts), the camera off while nobody is there, a "
+                          "break reminder after 50 min of sitting"))
+    p.add_argument("--realtime", action="store_true", default=None,
+                   help=_("play a video file or image sequence at its real speed (the demo in a window "
+                          "always does)"))
     p.add_argument("--calibrate", action="store_true",
                    help=_("record your upright posture (a few seconds of the camera, or a short clip or a few "
                         "photos given with --source) and keep it for the profile; alerts then judge you "
@@ -90,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("start with the alerts snoozed for 15 minutes, an hour, or until tomorrow"))
     p.add_argument("--data-dir", metavar="DIR",
                    help=_("where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+    p.add_argument("--person", metavar="NAME",
+                   help=_("whose session this is, a name or pseudonym (default: your login name)"))
+    p.add_argument("--no-history", action="store_true",
+                   help=_("keep nothing of this session in the history"))
     p.add_argument("--log", metavar="FILE", help=_("write every analysed frame and alert as JSON Lines"))
     p.add_argument("--config", metavar="FILE", help=_("TOML settings file (see --list-settings)"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -107,9 +120,13 @@ def settings_from_args(args: argparse.Namespace, profile: str | None = None) -> 
     overrides: dict[str, Any] = {}
     for key, value in (("source", args.source), ("profile", args.profile), ("model", args.model),
                        ("fps", args.fps), ("sequence_fps", args.sequence_fps), ("stills", args.stills),
-                       ("view", args.view), ("log", args.log), ("data_dir", args.data_dir), ("lang", args.lang)):
+                       ("view", args.view), ("log", args.log), ("data_dir", args.data_dir), ("lang", args.lang),
+                       ("background", args.background), ("realtime", args.realtime),
+                       ("person", args.person)):
         if value is not None:
             overrides[key] = value
+    if args.no_history:
+        overrides["history"] = False
     if args.no_window:
         overrides["window"] = False
     if overrides.get("source") == "demo" and "profile" not in overrides and "profile" not in file_data:
@@ -120,7 +137,14 @@ def settings_from_args(args: argparse.Namespace, profile: str | None = None) -> 
         overrides = _merge(overrides, parse_assignment(assignment))
     if profile is not None:
         overrides["profile"] = profile
-    return load_settings(file_data, overrides)
+    settings = load_settings(file_data, overrides)
+    if settings.background:  # little CPU: the lite model unless chosen, a low rate, few people checks
+        bg = settings.background_mode
+        chosen_model = "model" in overrides or "model" in file_data
+        settings = dataclasses.replace(
+            settings, window=False, fps=bg.fps, model=settings.model if chosen_model else "lite",
+            pose=dataclasses.replace(settings.pose, people_check_s=bg.people_check_s))
+    return settings
 
 
 def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -155,17 +179,26 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
 
     from .app import App, Calibrator
     from .calibration import load_baseline
-    from .capture import ImageSource, open_source
+    from .capture import ImageSource, RealtimeSource, open_source
+    from .config import desktop_session_available
     from .pipeline import Pipeline
+    from .sinks.alerts import AlertSink, DesktopChannel, SoundChannel
     from .sinks.jsonlog import JsonLinesLog
     from .sinks.terminal import TerminalSink
     from .sinks.window import WindowSink, display_available
     from .summary import SessionSummary, render_baseline
 
     err = Console(stderr=True)
-    baseline = None if calibrate else load_baseline(settings.data_path, settings.profile)
-    source = open_source(settings.source, max_fps=settings.analysis_fps, sequence_fps=settings.sequence_fps,
-                         stills=settings.stills)
+    baseline = None if calibrate else load_baseline(settings.data_path, settings.profile, settings.person)
+    def open_it() -> Any:
+        src = open_source(settings.source, max_fps=settings.analysis_fps, sequence_fps=settings.sequence_fps,
+                          stills=settings.stills,
+                          camera_width=settings.background_mode.camera_width if settings.background else 0,
+                          camera_fps=settings.background_mode.camera_fps if settings.background else 0.0)
+        realtime = settings.realtime or (settings.source == "demo" and settings.window and display_available())
+        return RealtimeSource(src) if realtime and not src.live and not settings.stills else src
+
+    source = open_it()
     sinks: list[Any] = []
     pose = finder = None
     try:
@@ -179,6 +212,23 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
             sinks.append(JsonLinesLog(settings.log, header))
         sinks.append(TerminalSink(err, total=source.total, live=source.live, description=source.description))
         sinks.append(summary)
+        if settings.history and not calibrate and not settings.stills:
+            from .history import HistoryRecorder, SessionInfo
+
+            kind = "camera" if source.live else "demo" if settings.source == "demo" else "file"
+            sinks.append(HistoryRecorder(
+                settings.data_path, SessionInfo(settings.person_name, settings.profile, kind, pose.model_path.name,
+                                                baseline),
+                warn=lambda message: err.print(message, style="yellow", highlight=False, soft_wrap=True)))
+        if (source.live or isinstance(source, RealtimeSource)) and not calibrate:
+            n = settings.notify
+            channels: list[Any] = []
+            if n.sound:
+                channels.append(SoundChannel())
+            if n.desktop:
+                channels.append(DesktopChannel(desktop_session_available()))
+            if channels:
+                sinks.append(AlertSink(channels))
         if baseline is not None:
             err.print(_("judging against your {calibration}").format(calibration=baseline.describe()),
                       highlight=False, soft_wrap=True)
@@ -188,8 +238,7 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
                       style="dim", highlight=False, soft_wrap=True)
         calibrator = Calibrator(settings, settings.data_path, pose.model_path.name)
         app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate,
-                  reopen=lambda: open_source(settings.source, max_fps=settings.analysis_fps,
-                                             sequence_fps=settings.sequence_fps, stills=settings.stills),
+                  reopen=open_it,
                   settings_for=settings_for)
         if snooze:
             app.snooze(snooze)
@@ -203,7 +252,7 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
     except BaseException:
         source.close()
         for sink in sinks:
-            if isinstance(sink, JsonLinesLog):
+            if isinstance(sink, JsonLinesLog) or type(sink).__name__ == "HistoryRecorder":
                 sink.close()
         raise
     finally:
@@ -257,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     setup(_early_language(argv))
     try:
+        if argv and argv[0] in ("report", "history"):
+            return _subcommand(argv[0], argv[1:])
         args = build_parser().parse_args(argv)
         if args.list_settings:
             print(list_settings())
@@ -271,6 +322,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    """``report`` or ``history`` (posture/history_cli.py)."""
+    from . import history_cli
+
+    parser = (history_cli.report_parser if name == "report" else history_cli.history_parser)(_Parser)
+    args = parser.parse_args(argv)
+    return history_cli.report_main(args) if name == "report" else history_cli.history_main(args)
 
 
 def console_main() -> None:

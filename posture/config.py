@@ -187,6 +187,46 @@ class CalibrationSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """How an alert reaches the user (the JSON Lines log records every alert anyway)."""
+
+    banner: bool = _opt(True, doc=N_("show an alert as a banner in the live window"))
+    sound: bool = _opt(True, doc=N_("play a short sound with an alert (skipped without an audio device)"))
+    desktop: bool = _opt(True, doc=N_("show a desktop notification with an alert (skipped without a desktop)"))
+
+
+@dataclass(frozen=True)
+class BackgroundSettings:
+    """Running in the background for office work: little CPU, the camera off while nobody is there."""
+
+    fps: float = _opt(2.0, 0.2, 30, unit="fps", doc=N_("analyses a second in the background"))
+    active_fps: float = _opt(3.0, 0.2, 30, unit="fps", doc=N_(
+        "analyses a second for a while after a deviation starts"))
+    active_s: float = _opt(5.0, 0, 600, unit="s", doc=N_(
+        "how long the faster rate lasts (the glance filter's time: glance or lasting deviation?)"))
+    release_after_s: float = _opt(120.0, 5, 3600, unit="s", doc=N_(
+        "release the camera after nobody has been in view this long"))
+    check_every_s: float = _opt(30.0, 2, 3600, unit="s", doc=N_(
+        "while released, look whether someone is back this often"))
+    people_check_s: float = _opt(30.0, 1, 600, unit="s", doc=N_(
+        "look for other people in the frame this often in the background"))
+    camera_fps: float = _opt(10.0, 0, 120, unit="fps", doc=N_(
+        "ask the camera for this many frames a second in the background (0: its default)"))
+    camera_width: int = _opt(320, 0, 4096, unit="px", doc=N_(
+        "ask the camera for frames this wide in the background (0: its default); a seated person needs "
+        "no more"))
+
+
+@dataclass(frozen=True)
+class BreakSettings:
+    """The reminder to get up after sitting for long."""
+
+    enabled: bool = _opt(True, doc=N_("remind me to take a break after sitting for long"))
+    after_min: float = _opt(50.0, 1, 600, unit="min", doc=N_("remind after sitting this long"))
+    reset_min: float = _opt(3.0, 0.1, 120, unit="min", doc=N_("being away this long counts as a break"))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the app needs to run."""
 
@@ -206,7 +246,17 @@ class Settings:
         "language of the app: en or nl (default: the system's language, else English)"))
     data_dir: str | None = _opt(None, nullable=True, doc=N_(
         "where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+    history: bool = _opt(True, doc=N_("keep every session in the history (numbers only, never pictures) for "
+                                      "reports; off: --no-history"))
+    person: str | None = _opt(None, nullable=True, doc=N_(
+        "whose session it is, a name or pseudonym (default: the login name)"))
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    background: bool = _opt(False, doc=N_("run in the background: no window, a low analysis rate, the camera "
+                                           "released while nobody is there"))
+    background_mode: BackgroundSettings = field(default_factory=BackgroundSettings)
+    breaks: BreakSettings = field(default_factory=BreakSettings)
+    realtime: bool = _opt(False, doc=N_("play a video file or image sequence at its real speed"))
     alerts: AlertSettings = field(default_factory=AlertSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
@@ -222,6 +272,11 @@ class Settings:
         return Path(platformdirs.user_data_dir("posture", appauthor=False))
 
     @property
+    def person_name(self) -> str:
+        """Whose session it is: the setting, else the login name."""
+        return self.person or default_person()
+
+    @property
     def analysis_fps(self) -> float | None:
         """The cap on analysed frames a second, with the camera default applied."""
         if self.fps is not None:
@@ -230,6 +285,16 @@ class Settings:
 
 
 CAMERA_DEFAULT_FPS = 10.0
+
+
+def default_person() -> str:
+    """The login name, the history's person when none is given."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "me"
+    except (OSError, KeyError, ImportError):  # no login name (some containers)
+        return "me"
 
 # What each profile changes. Kinds a profile does not watch are disabled.
 PROFILE_PRESETS: dict[str, dict[str, Any]] = {
@@ -424,6 +489,16 @@ def system_language(environ: Mapping[str, str] | None = None) -> str:
             first = value.split(":")[0].lower()
             return "nl" if first.startswith("nl") else "en"
     return "en"
+
+
+def desktop_session_available(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether desktop notifications can be shown: a session bus or a display (Linux), else assumed."""
+    import sys
+
+    env = os.environ if environ is None else environ
+    if sys.platform.startswith("linux"):
+        return bool(env.get("DBUS_SESSION_BUS_ADDRESS") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+    return True
 
 
 def describe_settings() -> list[tuple[str, str, str, str]]:

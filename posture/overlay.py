@@ -78,6 +78,18 @@ def font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont | ImageFont.Ima
         return ImageFont.load_default()
 
 
+def wrap(text: str, size: int, width: float) -> list[str]:
+    """The text broken at spaces into lines no wider than ``width`` pixels at this font size."""
+    f = font(size)
+    rows: list[str] = []
+    for word in text.split(" "):
+        if rows and f.getlength(rows[-1] + " " + word) <= width:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    return rows or [""]
+
+
 class _Painter:
     """Collects text to draw in one Pillow pass after the OpenCV lines."""
 
@@ -207,10 +219,15 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     for n, text in enumerate(reversed(lines)):
         is_banner = text == info.banner and n == len(lines) - 1 and bool(info.banner)
         size = big if is_banner else small
+        rows = wrap(text, size, w - small)
+        while is_banner and len(rows) > 2 and size > small:  # two lines at most: smaller type if need be
+            size = max(small, size * 4 // 5)
+            rows = wrap(text, size, w - small)
         if is_banner:
-            p.box((0, y - int(size * 1.5), w, h), VERMILLION)
-        p.text((small // 2, y), text, WHITE, size, "ld")
-        y -= int(size * 1.5)
+            p.box((0, y - int(size * 1.5) * len(rows), w, h), VERMILLION)
+        for row in reversed(rows):
+            p.text((small // 2, y), row, WHITE, size, "ld")
+            y -= int(size * 1.5)
     if info.show_help and info.keys:
         _help(p, info.keys, small)
     return p.finish()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from .bands import Band, cva_band, neck_flexion_band, relative_band, trunk_band
+from .breaks import BreakReminder
 from .calibration import Baseline, CalibrationRecorder
 from .capture import Frame
 from .config import ALERT_KINDS, Settings
@@ -129,6 +130,8 @@ class Pipeline:
         self.views = ViewTracker()
         self.last_view: str | None = None
         self.recorder: CalibrationRecorder | None = None
+        b = settings.breaks
+        self.breaks = BreakReminder(b.after_min * 60, b.reset_min * 60) if b.enabled and not self.stills else None
 
     def set_baseline(self, baseline: Baseline | None) -> None:
         """Judge against a (new) calibration from now on."""
@@ -169,6 +172,8 @@ class Pipeline:
                                self.tracker.count, presence, calibrated)
         metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
         events = self.monitor.update(metrics, frame.t)
+        if self.breaks is not None and (reminder := self.breaks.update(lm is not None, frame.t)) is not None:
+            events.append(reminder)
         bands = metric_bands(metrics, view_rules) if metrics is not None else {}
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
                            self.tracker.count, presence, calibrated)
@@ -178,6 +183,8 @@ class Pipeline:
         if self.smoother is not None:
             self.smoother.reset()
         self.monitor.gap(t)
+        if self.breaks is not None:
+            self.breaks.gap(t)
 
     def finish(self, t: float) -> list[Event]:
         """End of the session: close open alerts."""

@@ -121,6 +121,17 @@ def unmeasurable_message(event: Event) -> str:
         problem=kind_label(event.kind).capitalize(), needs=needs, duration=duration(event.t - event.start))
 
 
+def break_message(event: Event) -> str:
+    """The reminder to get up."""
+    return _("You have been sitting for {duration}: stand up and move about for a few minutes").format(
+        duration=duration(event.t - event.start))
+
+
+def event_message(event: Event) -> str:
+    """What an alert or a break reminder says."""
+    return break_message(event) if event.type == "break" else alert_message(event)
+
+
 def alert_end_message(event: Event) -> str:
     """What the end of an alert says."""
     why = {"recovered": _("{problem}: corrected after {duration}"),

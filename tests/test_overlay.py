@@ -53,6 +53,13 @@ def test_states_banner_and_words() -> None:
     good = draw_overlay(BLACK, side_obs(state=State.GOOD), OverlayInfo(profile="side"))
     assert top_right_alert > 50 and colour_pixels(good[0:40, 320:640], VERMILLION).sum() < 10
     assert not np.array_equal(img[0:40, 320:640], good[0:40, 320:640])
+    # The whole message fits: a long one is broken into lines inside the picture, not cut at its edge.
+    from posture.overlay import font, wrap
+
+    rows = wrap(info.banner, 30, 600)
+    assert len(rows) >= 2 and " ".join(rows) == info.banner
+    assert all(font(30).getlength(r) <= 600 for r in rows)
+    assert colour_pixels(img[380:430], VERMILLION).mean() > 0.5  # the banner grew upwards for its second line
 
 
 def test_mirrored_picture_with_unmirrored_numbers() -> None:

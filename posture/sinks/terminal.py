@@ -12,7 +12,7 @@ from rich.text import Text
 from ..i18n import _
 from ..monitor import Event, State
 from ..pipeline import Observation
-from ..text import alert_end_message, alert_message, clock, kind_label, unmeasurable_message, value_text
+from ..text import alert_end_message, alert_message, break_message, clock, kind_label, unmeasurable_message, value_text
 
 STATE_STYLE = {State.GOOD: "green", State.DEVIATING: "yellow", State.ALERT: "bold red", State.UNKNOWN: "dim"}
 
@@ -65,6 +65,9 @@ class TerminalSink:
         for event in events:
             if event.type == "alert":
                 self.console.print(f"[bold red]{clock(event.t)} {_('ALERT')}[/] {alert_message(event)}", soft_wrap=True)
+            elif event.type == "break":
+                self.console.print(f"[bold cyan]{clock(event.t)} {_('BREAK')}[/] {break_message(event)}",
+                                   soft_wrap=True)
             elif event.type == "unmeasurable":
                 self.console.print(f"[yellow]{clock(event.t)} {_('note')}[/] {unmeasurable_message(event)}",
                                    soft_wrap=True)

@@ -1,0 +1,189 @@
+"""``posture-monitor report`` and ``posture-monitor history``: reports, exports and deletion of the
+stored sessions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import history as h
+from .errors import PostureError
+from .i18n import LANGUAGES, _
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(_("not a whole number of at least 1: {text}").format(text=text))
+    return n
+
+
+def _selection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--session", type=_positive, action="append", default=[], metavar="ID",
+                   help=_("a session by its number (repeatable; see posture-monitor history)"))
+    p.add_argument("--days", type=_positive, metavar="N", help=_("the last N days, today included"))
+    p.add_argument("--from", dest="since", type=_date, metavar="DATE", help=_("from this day (YYYY-MM-DD)"))
+    p.add_argument("--to", dest="until", type=_date, metavar="DATE", help=_("up to and including this day"))
+    p.add_argument("--data-dir", metavar="DIR",
+                   help=_("where the history is kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+    p.add_argument("--lang", choices=LANGUAGES, help=_("language: en or nl (default: the system's language)"))
+
+
+def _selection(args: argparse.Namespace, person: str | None) -> h.Selection:
+    if args.days is not None:
+        if args.since or args.until:
+            raise PostureError(_("give either --days or --from/--to, not both"))
+        return h.Selection.last_days(person, args.days)
+    return h.Selection(person=person, sessions=tuple(args.session), since=args.since, until=args.until)
+
+
+def _data_path(args: argparse.Namespace) -> Path:
+    from .config import load_settings
+
+    return load_settings({}, {"data_dir": args.data_dir} if args.data_dir else {}).data_path
+
+
+def report_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = parser_class(prog="posture-monitor report", description=_(
+        "Write a report of stored sessions as one HTML file (plots included, works offline, prints on A4): "
+        "the last session by default, chosen sessions, two sessions before and after, or a range of days "
+        "with the daily trend."))
+    p.add_argument("--person", metavar="NAME", help=_("whose sessions (default: your login name)"))
+    p.add_argument("--compare", type=_positive, nargs=2, metavar=("BEFORE", "AFTER"),
+                   help=_("two sessions side by side: the progress view"))
+    p.add_argument("--out", metavar="FILE", help=_("the HTML file to write (default: posture-report-NAME-DATE.html)"))
+    _selection_args(p)
+    return p
+
+
+def history_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = parser_class(prog="posture-monitor history", description=_(
+        "List, export or delete the stored sessions. Without an action: the list of sessions."))
+    p.add_argument("--person", metavar="NAME", help=_("only this person's sessions (default: everyone's)"))
+    p.add_argument("--all", action="store_true", help=_("every session (with --delete)"))
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--delete", action="store_true",
+                     help=_("delete the chosen sessions (--session, --days, --from/--to, or --all) for good"))
+    act.add_argument("--export-csv", metavar="DIR",
+                     help=_("write sessions.csv, seconds.csv, aggregates.csv and events.csv into DIR"))
+    act.add_argument("--export-json", metavar="FILE", help=_("write the chosen sessions as one JSON file"))
+    _selection_args(p)
+    return p
+
+
+def report_main(args: argparse.Namespace) -> int:
+    from .config import default_person
+    from .report import ReportRequest, build
+
+    person = args.person or default_person()
+    path = h.db_path(_data_path(args))
+    conn = h.connect(path, create=False)
+    try:
+        selection = _selection(args, person)
+        if args.compare is None and selection == h.Selection(person=person):  # nothing chosen: the last session
+            last = h.find_sessions(conn, selection)[-1:]
+            if not last:
+                others = h.people(conn)
+                raise h.HistoryError(_("nothing recorded for {person} (people in the history: {people})").format(
+                    person=person, people=", ".join(others) or "-"))
+            selection = h.Selection(person=person, sessions=(last[0].id,))
+        page = build(conn, path, ReportRequest(person, selection, tuple(args.compare) if args.compare else None))
+    finally:
+        conn.close()
+    out = Path(args.out or f"posture-report-{person}-{dt.date.today().isoformat()}.html")
+    _write_atomically(out, page)
+    print(_("wrote {path}").format(path=out))
+    return 0
+
+
+def history_main(args: argparse.Namespace) -> int:
+    path = h.db_path(_data_path(args))
+    conn = h.connect(path, create=False)
+    try:
+        selection = _selection(args, args.person)
+        chosen = selection != h.Selection(person=args.person)
+        if args.delete:
+            if not chosen and not args.all:
+                raise PostureError(_("say what to delete: --session ID, --days N, --from/--to, or --all"))
+            sessions = h.find_sessions(conn, selection)
+            n = h.delete_sessions(conn, [s.id for s in sessions])
+            print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
+            return 0
+        sessions = h.find_sessions(conn, selection)
+        if args.export_csv:
+            _export_csv(conn, sessions, Path(args.export_csv))
+            print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_csv))
+        elif args.export_json:
+            _export_json(conn, sessions, Path(args.export_json))
+            print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_json))
+        else:
+            _list(sessions, path)
+    finally:
+        conn.close()
+    return 0
+
+
+def _list(sessions: Sequence[h.Session], path: Path) -> None:
+    from .text import duration
+
+    print(_("{n} session(s) in {path}").format(n=len(sessions), path=path))
+    for s in sessions:
+        print(f"{s.id:>5}  {s.person:<16} {s.start_local:%Y-%m-%d %H:%M}  {duration(s.duration_s):>14}  "
+              f"{s.profile:<5} {s.view or '':<5} {s.source:<6}" + (f"  ({s.end_reason})" if s.end_reason !=
+                                                                    "finished" else ""))
+
+
+def _export_csv(conn: Any, sessions: Sequence[h.Session], folder: Path) -> None:
+    tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": []}
+    for table, row in h.export_rows(conn, sessions):
+        tables[table].append(row)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for table, rows in tables.items():
+            fields: list[str] = []
+            for row in rows:
+                fields.extend(k for k in row if k not in fields)
+            with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields or ["session"])
+                w.writeheader()
+                w.writerows(rows)
+    except OSError as exc:
+        raise PostureError(_("cannot write {path}: {problem}").format(path=folder, problem=exc.strerror or exc)) \
+            from None
+
+
+def _export_json(conn: Any, sessions: Sequence[h.Session], path: Path) -> None:
+    tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": []}
+    for table, row in h.export_rows(conn, sessions):
+        tables[table].append(row)
+    _write_atomically(path, json.dumps({"schema": h.SCHEMA_VERSION, **tables}, ensure_ascii=False, indent=1))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise PostureError(_("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)) \
+            from None

@@ -1,0 +1,138 @@
+"""Alerts that reach the user: a short sound and a desktop notification (the banner is in the window,
+the JSON Lines event in the log). Each channel degrades to nothing where it cannot work: no audio
+device, no desktop session. Their libraries are imported only when the channel is used.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from ..i18n import _
+from ..monitor import Event
+from ..pipeline import Observation
+from ..text import event_message
+
+log = logging.getLogger(__name__)
+
+
+class AlertChannel(Protocol):
+    """One way of telling the user."""
+
+    name: str
+
+    def notify(self, title: str, message: str) -> None:
+        """Tell the user; never raises."""
+        ...
+
+
+def chime(samplerate: int = 44100) -> np.ndarray:
+    """A soft two-note chime (E5 then A5, 0.18 s each, faded in and out), float32 mono in -0.3..0.3."""
+    notes = []
+    for freq in (659.25, 880.0):
+        t = np.arange(int(0.18 * samplerate)) / samplerate
+        tone = np.sin(2 * np.pi * freq * t)
+        fade = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.02)
+        notes.append(0.3 * tone * fade)
+    return np.concatenate(notes).astype(np.float32)
+
+
+class SoundChannel:
+    """The chime through sounddevice (PortAudio); nothing where no audio output exists.
+
+    Args:
+        backend: the sounddevice module, or a stand-in with ``play(data, samplerate)`` and
+            ``query_devices(kind="output")``; imported on first use when None.
+    """
+
+    name = "sound"
+
+    def __init__(self, backend: Any = None, samplerate: int = 44100) -> None:
+        self._backend = backend
+        self.samplerate = samplerate
+        self.available: bool | None = None if backend is None else True
+
+    def _ready(self) -> bool:
+        if self.available is None:
+            try:
+                import sounddevice
+
+                sounddevice.query_devices(kind="output")  # raises where there is no output device
+                self._backend = sounddevice
+                self.available = True
+            except Exception as exc:  # OSError (no PortAudio), PortAudioError (no device), ...
+                log.info("no sound: %s", exc)
+                self.available = False
+        return bool(self.available)
+
+    def notify(self, title: str, message: str) -> None:
+        if not self._ready():
+            return
+        try:
+            self._backend.play(chime(self.samplerate), self.samplerate)
+        except Exception as exc:  # a device that went away
+            log.info("no sound: %s", exc)
+            self.available = False
+
+
+class DesktopChannel:
+    """A desktop notification through the desktop-notifier library; nothing without a desktop session.
+
+    Args:
+        session: whether a desktop session exists (config.desktop_session_available()).
+        notifier: a ``desktop_notifier.DesktopNotifierSync`` or a stand-in with ``send(title, message)``;
+            made on first use when None.
+    """
+
+    name = "desktop"
+
+    def __init__(self, session: bool, notifier: Any = None) -> None:
+        self.session = session
+        self._notifier = notifier
+        self.sent = 0
+
+    def notify(self, title: str, message: str) -> None:
+        if not self.session:
+            return
+        try:
+            if self._notifier is None:
+                from desktop_notifier import DesktopNotifierSync
+
+                logging.getLogger("desktop_notifier").setLevel(logging.CRITICAL)  # its failures are ours to judge
+                self._notifier = DesktopNotifierSync(app_name="posture")
+            self._notifier.send(title, message)
+            self.sent += 1
+        except Exception as exc:  # no notification service on this desktop, library missing, ...
+            log.info("no desktop notification: %s", exc)
+            self.session = False
+
+
+class AlertSink:
+    """Sends every alert through the enabled channels.
+
+    Args:
+        channels: the channels (sound, desktop, or stand-ins with the same interface).
+    """
+
+    def __init__(self, channels: Sequence[AlertChannel]) -> None:
+        self.channels = list(channels)
+
+    def handle(self, obs: Observation) -> None:
+        for event in obs.events:
+            if event.type in ("alert", "break"):
+                self.send(event)
+
+    def send(self, event: Event) -> None:
+        """One alert through every channel."""
+        title = _("Posture")
+        message = event_message(event)
+        for channel in self.channels:
+            channel.notify(title, message)
+
+    def status(self, message: str) -> None:
+        pass
+
+    def close(self, final_events: Sequence[Event] = ()) -> None:
+        pass

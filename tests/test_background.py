@@ -1,0 +1,191 @@
+"""Office work in the background: break reminder, adaptive rate, camera released while nobody is
+there, and alerts reaching the user (sound and desktop channels) — all with made-up clocks."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from posture.app import App
+from posture.breaks import BreakReminder
+from posture.capture import Frame
+from posture.config import load_settings
+from posture.landmarks import LM, Landmarks
+from posture.monitor import Event
+from posture.pipeline import Pipeline
+from posture.sinks.alerts import AlertSink, DesktopChannel, SoundChannel, chime
+from tests.conftest import make_landmarks
+
+
+def test_break_reminder_after_sitting_and_reset_by_a_break() -> None:
+    br = BreakReminder(after_s=50 * 60, reset_s=3 * 60)
+    events = []
+    t = 0.0
+    for _ in range(3001):  # 50 min in view, one frame a second
+        events += [e for e in [br.update(True, t)] if e]
+        t += 1.0
+    assert len(events) == 1 and events[0].type == "break" and events[0].t == pytest.approx(3000.0)
+    # Two minutes away is not a break: the next reminder comes 50 min after the first.
+    for _ in range(120):
+        assert br.update(False, t) is None
+        t += 1.0
+    for _ in range(2881):
+        events += [e for e in [br.update(True, t)] if e]
+        t += 1.0
+    assert len(events) == 2 and events[1].t == pytest.approx(6000.0)
+    # Four minutes away (or the camera paused) is a break: the count starts again.
+    br.gap(t)
+    t += 240.0
+    assert br.update(True, t) is None
+    assert br.sitting_s(t) == 0.0
+
+
+def person(y: float) -> Landmarks:
+    """A frontal person whose shoulder line sits at height y (the head above it)."""
+    return make_landmarks({LM.LEFT_SHOULDER: (420, y), LM.RIGHT_SHOULDER: (220, y), LM.LEFT_EAR: (360, y - 110),
+                           LM.RIGHT_EAR: (280, y - 110), LM.NOSE: (320, y - 100), LM.LEFT_EYE: (340, y - 120),
+                           LM.RIGHT_EYE: (300, y - 120), LM.MOUTH_LEFT: (335, y - 80),
+                           LM.MOUTH_RIGHT: (305, y - 80)})
+
+
+class ScriptedCamera:
+    """A live source with made-up timestamps: who is in view at which time comes from a script."""
+
+    live = True
+    total = None
+    description = "scripted camera"
+
+    def __init__(self, clock: list[float], end: float) -> None:
+        self.clock = clock
+        self.end = end
+        self.rates: list[float | None] = []
+        self.closed = False
+        self.max_fps: float | None = 2.0
+
+    def read(self) -> Frame | None:
+        if self.clock[0] >= self.end or self.closed:
+            return None
+        frame = Frame(np.zeros((480, 640, 3), np.uint8), self.clock[0], int(self.clock[0] * 10))
+        self.clock[0] += 1.0 / (self.max_fps or 30.0)
+        return frame
+
+    def set_max_fps(self, fps: float | None) -> None:
+        self.max_fps = fps
+        self.rates.append(fps)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ScriptedPose:
+    """Who the model 'finds' at each time: away between 100 and 400 s, else upright, a lean at 50 s."""
+
+    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
+        if 100 <= t < 400:
+            return []
+        lm = person(300)
+        if 50 <= t < 70:  # a sideways lean: the whole upper body rolls 10 deg
+            c, s = np.cos(np.radians(10)), np.sin(np.radians(10))
+            px = lm.px.copy()
+            for i in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_EAR, LM.RIGHT_EAR, LM.NOSE, LM.LEFT_EYE,
+                      LM.RIGHT_EYE, LM.MOUTH_LEFT, LM.MOUTH_RIGHT):
+                x, y = px[i] - (320, 700)
+                px[i] = (320 + c * x - s * y, 700 + s * x + c * y)
+            lm = Landmarks(px=px, depth=lm.depth, visibility=lm.visibility, presence=lm.presence, world=None,
+                           image_size=lm.image_size)
+        return [lm]
+
+
+def test_background_rate_and_camera_release() -> None:
+    clock = [0.0]
+    settings = load_settings(None, {"source": "0", "background": True, "window": False, "fps": 2,
+                                    "background_mode": {"release_after_s": 60, "check_every_s": 30},
+                                    "alerts": {"alert_after_s": 5}})
+    cameras: list[ScriptedCamera] = []
+
+    def open_camera() -> ScriptedCamera:
+        cam = ScriptedCamera(clock, end=600.0)
+        cameras.append(cam)
+        return cam
+
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the made-up clock moves only when the app waits
+        slept.append(seconds)
+        clock[0] += seconds
+
+    app = App(open_camera(), Pipeline(ScriptedPose(), settings), [], reopen=open_camera, sleep=sleep)
+    result = app.run()
+    first = cameras[0]
+    # The lean at 50 s raised the rate to the active 3 a second, then it fell back to 2.
+    assert first.rates[:3] == [2.0, 3.0, 2.0]
+    # Away from 100 s: released at about 160 s, then looked at every 30 s until the person was back at 400 s.
+    assert first.closed and app.camera_releases == 1
+    assert slept and all(s == 30 for s in slept)
+    assert 400 <= clock[0] - 0 and len(cameras) >= 2
+    assert cameras[-1].closed  # closed at the end too
+    assert result.frames > 0
+    monitor = app.pipeline.monitor
+    assert monitor.observed_s < 600 - 150  # the released stretch is not observed time
+
+
+class RecordingChannel:
+    """Stand-in with the channels' interface (no speaker or desktop here)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sent: list[tuple[str, str]] = []
+
+    def notify(self, title: str, message: str) -> None:
+        self.sent.append((title, message))
+
+
+def test_alerts_and_breaks_reach_every_channel() -> None:
+    sound, desktop = RecordingChannel("sound"), RecordingChannel("desktop")
+    sink = AlertSink([sound, desktop])
+    alert = Event("alert", "forward_head", 120.0, 0.0, 38.0, "cva_deg")
+    sink.send(alert)
+    sink.send(Event("break", "break", 3000.0, 0.0, None, ""))
+    assert sound.sent == desktop.sent
+    assert sound.sent[0] == ("Posture", "Head forward for 2 min: bring your ears back over your shoulders "
+                                        "(worst CVA 38 deg)")
+    assert sound.sent[1][1] == "You have been sitting for 50 min: stand up and move about for a few minutes"
+
+
+def test_sound_channel_plays_the_chime_and_is_silent_without_a_device(caplog) -> None:
+    wave = chime(44100)
+    assert wave.dtype == np.float32 and 0.3 < len(wave) / 44100 < 0.4 and np.abs(wave).max() <= 0.3 + 1e-6
+    assert abs(wave[0]) < 0.01 and abs(wave[-1]) < 0.01  # faded in and out: no click
+
+    class Backend:
+        played: list[tuple[np.ndarray, int]] = []
+
+        def play(self, data: np.ndarray, samplerate: int) -> None:
+            self.played.append((data, samplerate))
+
+    backend = Backend()
+    SoundChannel(backend).notify("Posture", "x")
+    assert len(backend.played) == 1 and backend.played[0][1] == 44100
+    # The real library where there is no sound card (or no PortAudio): nothing, and no exception.
+    real = SoundChannel()
+    with caplog.at_level(logging.INFO):
+        real.notify("Posture", "x")
+        real.notify("Posture", "x")
+    if real.available is False:
+        assert "no sound" in caplog.text
+
+
+def test_desktop_channel_without_a_session_is_silent() -> None:
+    channel = DesktopChannel(session=False)
+    channel.notify("Posture", "x")
+    assert channel.sent == 0
+
+    class Failing:
+        def send(self, title: str, message: str) -> None:
+            raise RuntimeError("org.freedesktop.Notifications was not provided by any service")
+
+    broken = DesktopChannel(session=True, notifier=Failing())
+    broken.notify("Posture", "x")  # no exception; the channel turns itself off
+    assert broken.session is False

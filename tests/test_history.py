@@ -1,0 +1,258 @@
+"""The history database: schema and migrations, a monitoring run over real footage, the lock, a
+failing disk, crashes, export and deletion. All on real SQLite files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from posture import history as h
+from posture.cli import main
+from tests.conftest import DATA, ROOT
+
+CLIP = DATA / "clips" / "phone_front_low.mp4"
+
+
+def test_schema_is_created_and_an_old_one_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    # A database as version 1 of the app left it, with a session in it.
+    old = sqlite3.connect(path, isolation_level=None)
+    h.migrate(old, target=1)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    old.execute("INSERT INTO people (name, created) VALUES ('anna', 0)")
+    old.execute("INSERT INTO sessions (person_id, start, end, end_reason, profile, source, app_version) "
+                "VALUES (1, 1000, 1060, 'finished', 'desk', 'camera', '0.0.9')")
+    old.execute("INSERT INTO seconds VALUES (1, 0, 10, 10)")
+    old.execute("INSERT INTO metric_seconds VALUES (1, 0, 'cva_deg', 10, 48.0, 47.0, 49.0, 'borderline')")
+    tables_v1 = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    old.close()
+    assert "calibrations" not in tables_v1
+
+    conn = h.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == h.SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
+    assert "calibration_id" in columns
+    [s] = h.find_sessions(conn, h.Selection(person="anna"))
+    assert (s.profile, s.duration_s, s.calibration) == ("desk", 60.0, None)
+    assert h.metric_series(conn, s.id, "cva_deg") == [(0, 48.0, 47.0, 49.0, "borderline")]
+    conn.close()
+    h.connect(path).close()  # opening again changes nothing
+
+    newer = sqlite3.connect(path)
+    newer.execute("PRAGMA user_version = 99")
+    newer.close()
+    with pytest.raises(h.HistoryError, match="newer version"):
+        h.connect(path)
+
+
+def _run(tmp_path: Path, *extra: str) -> tuple[int, Path]:
+    log = tmp_path / "run.jsonl"
+    code = main(["--source", str(CLIP), "--no-window", "--profile", "phone", "--fps", "5", "--alert-after", "30",
+                 "--data-dir", str(tmp_path / "data"), "--person", "pat-01", "--log", str(log), *extra])
+    return code, log
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One monitoring run over the rendered phone clip (96 s), kept in a history."""
+    tmp = tmp_path_factory.mktemp("history")
+    code, log = _run(tmp)
+    assert code == 0
+    return tmp / "data", log
+
+
+def test_a_monitoring_run_is_kept_second_by_second(recorded: tuple[Path, Path]) -> None:
+    data, log = recorded
+    records = [json.loads(x) for x in log.read_text().splitlines()]
+    samples = [r for r in records if r["type"] == "sample"]
+    conn = h.connect(h.db_path(data), create=False)
+    [s] = h.find_sessions(conn, h.Selection(person="pat-01"))
+    assert (s.profile, s.view, s.source, s.end_reason) == ("phone", "front", "file", "finished")
+    assert s.duration_s == pytest.approx(samples[-1]["t"] - samples[0]["t"], abs=1.5)
+    secs = h.seconds(conn, s.id)
+    # One row a second, not a row a frame: 5 analysed frames in each.
+    assert len(secs) == pytest.approx(len(samples) / 5, abs=2)
+    assert sum(r[1] for r in secs) == len(samples)
+    assert sum(r[2] for r in secs) == sum(r["present"] for r in samples)
+    # The per-second neck flexion is the mean of that second's frames, with its range and band.
+    t0 = samples[0]["t"]
+    second_40 = [r["metrics"]["neck_flexion_deg"] for r in samples
+                 if int(r["t"] - t0) == 40 and r["metrics"].get("neck_flexion_deg") is not None]
+    row = next(r for r in h.metric_series(conn, s.id, "neck_flexion_deg") if r[0] == 40)
+    assert row[1] == pytest.approx(sum(second_40) / len(second_40), abs=1e-6)
+    assert (row[2], row[3]) == pytest.approx((min(second_40), max(second_40)), abs=1e-6)
+    assert row[4] in ("good", "borderline", "bad")
+    # The alerts of the log are the alerts of the database.
+    logged = [(r["type"], r["kind"], round(r["t"] - t0, 2)) for r in records if r["type"] in ("alert", "alert_end")]
+    stored = [(e["type"], e["kind"], round(e["t"], 2)) for e in h.events(conn, s.id)
+              if e["type"] in ("alert", "alert_end")]
+    assert logged and stored == logged
+    assert any(kind == "phone_posture" for _t, kind, _x in stored)
+    states = h.state_counts(conn, s.id)["phone_posture"]
+    assert states["alert"] > 0 and states["good"] > 0
+    # Never a picture: only numbers and words in the file.
+    blobs = conn.execute("SELECT COUNT(*) FROM metric_seconds WHERE typeof(mean) != 'real'").fetchone()[0]
+    assert blobs == 0
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_export_and_delete(recorded: tuple[Path, Path], tmp_path: Path) -> None:
+    data, _log = recorded
+    work = tmp_path / "data"
+    import shutil
+
+    shutil.copytree(data, work)
+    assert main(["history", "--data-dir", str(work), "--export-csv", str(tmp_path / "csv")]) == 0
+    with open(tmp_path / "csv" / "aggregates.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    conn = h.connect(h.db_path(work))
+    assert len(rows) == conn.execute("SELECT COUNT(*) FROM metric_seconds").fetchone()[0]
+    assert {"session", "time", "metric", "mean", "min", "max", "band"} <= set(rows[0])
+    with open(tmp_path / "csv" / "events.csv", encoding="utf-8") as fh:
+        assert any(r["kind"] == "phone_posture" for r in csv.DictReader(fh))
+    assert main(["history", "--data-dir", str(work), "--export-json", str(tmp_path / "all.json")]) == 0
+    exported = json.loads((tmp_path / "all.json").read_text())
+    assert exported["sessions"][0]["person"] == "pat-01" and len(exported["aggregates"]) == len(rows)
+
+    # Deleting needs a choice; then the session and everything in it are gone.
+    assert main(["history", "--data-dir", str(work), "--delete"]) == 2
+    [s] = h.find_sessions(conn, h.Selection())
+    conn.close()
+    assert main(["history", "--data-dir", str(work), "--delete", "--session", str(s.id)]) == 0
+    conn = h.connect(h.db_path(work))
+    for table in ("people", "sessions", "seconds", "metric_seconds", "state_seconds", "events"):
+        assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+    conn.close()
+
+
+def test_a_second_instance_is_refused_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lock = h.RecordingLock(tmp_path / "data")
+    lock.acquire()
+    try:
+        code, _log = _run(tmp_path)
+    finally:
+        lock.release()
+    err = capsys.readouterr().err
+    assert code == 2 and "another posture monitor" in err and "Traceback" not in err
+    assert err.count("\n") == 1
+    # Without the lock the same run records.
+    assert _run(tmp_path)[0] == 0
+
+
+def _child_env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "PYTHONPATH": str(ROOT)}
+
+
+def test_a_full_disk_stops_recording_but_not_monitoring(tmp_path: Path) -> None:
+    """The file-size limit of the operating system (RLIMIT_FSIZE) makes every write beyond 96 KB fail,
+    the way a full disk does."""
+    import resource
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write instead of a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
+
+    data = tmp_path / "data"
+    proc = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window", "--profile", "phone",
+                           "--data-dir", str(data), "--person", "pat"], capture_output=True, text=True, timeout=600,
+                          preexec_fn=limit, env=_child_env(tmp_path), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "recording stopped, monitoring goes on" in proc.stderr and "Traceback" not in proc.stderr
+    assert "Session summary" in proc.stdout  # monitoring went on to the end
+    conn = h.connect(h.db_path(data))
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    [s] = h.find_sessions(conn, h.Selection())
+    kept = len(h.seconds(conn, s.id))
+    assert 0 < kept < 90  # what fitted was kept, the rest could not be
+    conn.close()
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write in: by its permissions, or for root (who ignores them) a read-only
+    bind mount of it."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    ok = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode == 0
+    ok = ok and subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True).returncode == 0
+    try:
+        if not ok:
+            pytest.skip("running as root without the right to mount a read-only folder")
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_read_only_folder_stops_recording_but_not_monitoring(read_only_folder: Path, tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        (read_only_folder / "probe").touch()
+    proc = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window",
+                           "--fps", "2", "--data-dir", str(read_only_folder)], capture_output=True, text=True,
+                          timeout=600, env=_child_env(tmp_path), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "recording stopped, monitoring goes on" in proc.stderr and "Traceback" not in proc.stderr
+    assert "Session summary" in proc.stdout
+    assert list(read_only_folder.iterdir()) == []
+
+
+def kill_during_recording(tmp_path: Path, rng: random.Random) -> tuple[float, Path]:
+    """Monitor the clip at real speed in a child process and SIGKILL it at a random moment; returns
+    the media time of the last frame logged before the kill and the data folder."""
+    data, log = tmp_path / "data", tmp_path / "run.jsonl"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window", "--realtime",
+                             "--data-dir", str(data), "--log", str(log)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=_child_env(tmp_path), cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not log.exists() or '"sample"' not in log.read_text()):
+            time.sleep(0.1)
+        time.sleep(rng.uniform(1.0, 12.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    samples = [json.loads(x) for x in log.read_text().splitlines() if '"sample"' in x and x.endswith("}")]
+    return samples[-1]["t"] - samples[0]["t"], data
+
+
+def check_after_kill(data: Path, last_t: float) -> int:
+    """The database is whole and holds every second up to about one second before the kill."""
+    conn = sqlite3.connect(h.db_path(data))
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    conn = h.connect(h.db_path(data))
+    h.close_interrupted(conn)
+    [s] = h.find_sessions(conn, h.Selection())
+    secs = [r[0] for r in h.seconds(conn, s.id)]
+    assert secs == list(range(len(secs)))  # no hole
+    assert secs[-1] >= last_t - 2.0, (secs[-1], last_t)
+    assert s.end_reason == "interrupted" and s.duration_s == secs[-1] + 1
+    conn.close()
+    return secs[-1]
+
+
+@pytest.mark.parametrize("trial", range(2))
+def test_killed_at_a_random_moment(tmp_path: Path, trial: int) -> None:
+    last_t, data = kill_during_recording(tmp_path, random.Random(trial))
+    check_after_kill(data, last_t)
