@@ -3,6 +3,7 @@
     python -m posture.bench speed [--source VIDEO] [--model full|lite] [--log]
     python -m posture.bench accuracy [--data DIR] [--out docs/accuracy.md] [--only SECTION]
     python -m posture.bench background [--minutes 10] [--model lite]
+    python -m posture.bench crash [--trials 20] [--source VIDEO]
 
 ``accuracy`` runs the real pipeline on the labeled footage and writes the accuracy report (see
 ``posture/_accuracy.py``). ``speed`` replays a video through the whole pipeline as fast as it can
@@ -176,6 +177,31 @@ def background(source: str, minutes: float, model: str | None, extra: Sequence[s
           f"peak resident memory {peak_mb:.0f} MB")
 
 
+def crash(source: str, trials: int, seed: int) -> int:
+    """Kill the recording app at random moments; check the database each time."""
+    import random
+    import statistics
+
+    from ._crash import inspect, kill_during_recording
+
+    rng = random.Random(seed)
+    failed = 0
+    lost = []
+    print(f"{trials} trials: monitor {Path(source).name} at real speed, SIGKILL 1-12 s after the first frame")
+    for i in range(trials):
+        with tempfile.TemporaryDirectory() as tmp:
+            killed_after, data = kill_during_recording(Path(tmp), Path(source), rng)
+            r = inspect(data, killed_after)
+        ok = r.ok
+        failed += not ok
+        lost.append(r.lost_s)
+        print(f"  trial {i + 1:>2}: killed {killed_after:5.1f} s in, database holds seconds 0-{r.last_second} "
+              f"(lost {r.lost_s:.1f} s), integrity {r.integrity}, holes {r.holes}, {'ok' if ok else 'FAILED'}")
+    print(f"{trials - failed}/{trials} trials passed; lost before the kill: median {statistics.median(lost):.1f} s, "
+          f"max {max(lost):.1f} s")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m posture.bench``."""
     ap = argparse.ArgumentParser(prog="python -m posture.bench", description=__doc__,
@@ -191,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     bg.add_argument("--minutes", type=float, default=10.0, help="how long to run (default 10)")
     bg.add_argument("--model", default=None, help="pose model (default: background mode's, lite)")
     bg.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting")
+    cr = sub.add_parser("crash", help="kill the recording app at random moments; check the history database")
+    cr.add_argument("--source", default=str(Path(__file__).resolve().parent.parent / "tests" / "data" / "clips"
+                                            / "phone_front_low.mp4"), help="video to monitor at real speed")
+    cr.add_argument("--trials", type=int, default=20)
+    cr.add_argument("--seed", type=int, default=1)
     from . import _accuracy
 
     ac = sub.add_parser("accuracy", help="the real pipeline on the labeled footage; writes docs/accuracy.md")
@@ -206,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         speed(args.source, args.model, args.log, args.repeat)
     elif args.command == "background":
         background(args.source, args.minutes, args.model, args.set)
+    elif args.command == "crash":
+        return crash(args.source, args.trials, args.seed)
     elif args.command == "accuracy":
         report = _accuracy.run(args.data, args.out, args.model, args.only)
         print("\n".join(report.lines))

@@ -342,7 +342,7 @@ def _alerts_table(page: Page, f: SessionFacts) -> None:
     rows = []
     for e in alerts:
         end = ends.get((e["kind"], e["start"]))
-        rows.append([_when(f.session.start + e["t"])[11:], kind_label(e["kind"]),
+        rows.append([dt.datetime.fromtimestamp(f.session.start + e["t"]).strftime("%H:%M:%S"), kind_label(e["kind"]),
                      duration(e["t"] - e["start"]),
                      duration(end["end"] - e["start"]) if end and end.get("end") is not None else "",
                      f"{e['peak']:.0f} {unit(e['metric'])}" if e["peak"] is not None else "",
@@ -364,8 +364,9 @@ def _session_section(page: Page, f: SessionFacts) -> None:
     page.para(_("The black line is the mean of each second, the grey band its range; the background shows the "
                 "band of each second; red lines mark alerts; dashed lines are the clinical CVA cut-offs "
                 "(45.5 and 50 deg). Gaps are time away from the camera."), "note")
+    watched = {KIND_METRIC[k][0] for k in f.kinds}
     for metric in PLOTTED:
-        if f.series.get(metric):
+        if metric in watched and f.series.get(metric):
             page.add(timeline_plot(f, metric))
     page.heading(_("Alerts"), 3)
     _alerts_table(page, f)

@@ -57,3 +57,24 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("posture-data")
     os.environ["POSTURE_DATA_DIR"] = str(path)
     return path
+
+
+def run_phone_clip(tmp_path: Path, *extra: str) -> tuple[int, Path]:
+    """The monitor over the rendered phone clip (96 s, 5 analyses a second) with its history in
+    ``tmp_path/data`` for person pat-01; returns the exit code and the JSON Lines log."""
+    from posture.cli import main
+
+    log = tmp_path / "run.jsonl"
+    code = main(["--source", str(DATA / "clips" / "phone_front_low.mp4"), "--no-window", "--profile", "phone",
+                 "--fps", "5", "--alert-after", "30", "--data-dir", str(tmp_path / "data"), "--person", "pat-01",
+                 "--log", str(log), *extra])
+    return code, log
+
+
+@pytest.fixture(scope="session")
+def recorded_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One monitoring run over the phone clip kept in a history: (data folder, log)."""
+    tmp = tmp_path_factory.mktemp("history")
+    code, log = run_phone_clip(tmp)
+    assert code == 0
+    return tmp / "data", log
