@@ -18,7 +18,7 @@ from pathlib import Path
 from . import history as h
 
 ROOT = Path(__file__).resolve().parent.parent
-# What a kill may cost: the second being added up, the writer's batch (0.25 s) and some scheduling.
+# What a kill may cost: the second being added up, the next frame, the writer's batch (0.1 s), scheduling.
 MAX_LOST_S = 1.5
 
 

@@ -195,7 +195,8 @@ def crash(source: str, trials: int, seed: int) -> int:
         ok = r.ok
         failed += not ok
         lost.append(r.lost_s)
-        print(f"  trial {i + 1:>2}: killed {killed_after:5.1f} s in, database holds seconds 0-{r.last_second} "
+        held = f"seconds 0-{r.last_second}" if r.last_second >= 0 else "no second"
+        print(f"  trial {i + 1:>2}: killed {killed_after:5.1f} s in, database holds {held} "
               f"(lost {r.lost_s:.1f} s), integrity {r.integrity}, holes {r.holes}, {'ok' if ok else 'FAILED'}")
     print(f"{trials - failed}/{trials} trials passed; lost before the kill: median {statistics.median(lost):.1f} s, "
           f"max {max(lost):.1f} s")

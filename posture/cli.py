@@ -200,6 +200,7 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
 
     source = open_it()
     sinks: list[Any] = []
+    recorder: Any = None
     pose = finder = None
     try:
         pose, finder = open_pose(settings)
@@ -216,10 +217,11 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
             from .history import HistoryRecorder, SessionInfo
 
             kind = "camera" if source.live else "demo" if settings.source == "demo" else "file"
-            sinks.append(HistoryRecorder(
+            recorder = HistoryRecorder(
                 settings.data_path, SessionInfo(settings.person_name, settings.profile, kind, pose.model_path.name,
                                                 baseline),
-                warn=lambda message: err.print(message, style="yellow", highlight=False, soft_wrap=True)))
+                warn=lambda message: err.print(message, style="yellow", highlight=False, soft_wrap=True))
+            sinks.append(recorder)
         if (source.live or isinstance(source, RealtimeSource)) and not calibrate:
             n = settings.notify
             channels: list[Any] = []
@@ -252,7 +254,7 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
     except BaseException:
         source.close()
         for sink in sinks:
-            if isinstance(sink, JsonLinesLog) or type(sink).__name__ == "HistoryRecorder":
+            if isinstance(sink, JsonLinesLog) or sink is recorder:
                 sink.close()
         raise
     finally:
@@ -269,6 +271,10 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
         print(render_baseline(result.baseline, calibrator.path))
         return EXIT_OK
     print(summary.render(pipeline.monitor.durations(), pipeline.monitor.observed_s, pipeline.monitor.present_s))
+    if recorder is not None and recorder.session_id and recorder.error is None:
+        who = f" --person {settings.person}" if settings.person else ""
+        print(_("kept in the history as session {id}: posture-monitor report{who} --session {id}").format(
+            id=recorder.session_id, who=who))
     if result.error is not None:
         raise result.error
     if isinstance(source, ImageSource) and source.unreadable:

@@ -313,7 +313,7 @@ class HistoryRecorder:
     """
 
     def __init__(self, data_dir: Path, info: SessionInfo, *, warn: Callable[[str], None] = print,
-                 clock: Callable[[], float] = time.time, flush_s: float = 0.25) -> None:
+                 clock: Callable[[], float] = time.time, flush_s: float = 0.1) -> None:
         self.data_dir = data_dir
         self.path = db_path(data_dir)
         self.info = info
@@ -547,7 +547,8 @@ _SESSION_SQL = """SELECT s.id, p.name, s.start, s.end, s.end_reason, s.profile, 
 
 def find_sessions(conn: sqlite3.Connection, sel: Selection) -> list[Session]:
     """The sessions a selection names, oldest first."""
-    where, args = [], []  # type: ignore[var-annotated]
+    where: list[str] = []
+    args: list[Any] = []
     if sel.person is not None:
         where.append("p.name = ?")
         args.append(sel.person)

@@ -270,7 +270,8 @@ class Page:
         self.add(f'<p{f" class={cls!r}" if cls else ""}>{html.escape(text)}</p>')
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], numeric_from: int = 1) -> None:
-        out = ["<table><thead><tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in header) + "</tr></thead><tbody>"]
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
+        out = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
         for row in rows:
             cells = []
             for i, c in enumerate(row):

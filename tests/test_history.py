@@ -154,8 +154,9 @@ def test_a_full_disk_stops_recording_but_not_monitoring(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
 
     data = tmp_path / "data"
-    proc = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window", "--profile", "phone",
-                           "--data-dir", str(data), "--person", "pat"], capture_output=True, text=True, timeout=600,
+    proc = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window",
+                           "--profile", "phone", "--data-dir", str(data), "--person", "pat"],
+                          capture_output=True, text=True, timeout=600,
                           preexec_fn=limit, env=_child_env(tmp_path), cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "recording stopped, monitoring goes on" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,64 @@
+"""A real desktop notification: the desktop-notifier library over a real D-Bus session bus to a real
+notification server (dunst on a virtual X display). Skipped where those programs are missing
+(.ci/run installs them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from posture.config import desktop_session_available
+from posture.monitor import Event
+from posture.sinks.alerts import AlertSink, DesktopChannel
+from tests.test_window import display  # noqa: F401  (the Xvfb fixture)
+
+pytestmark = pytest.mark.skipif(
+    any(shutil.which(p) is None for p in ("Xvfb", "dbus-daemon", "dunst", "dunstctl")),
+    reason="needs Xvfb, dbus-daemon and dunst")
+
+
+@pytest.fixture
+def desktop(display: str, tmp_path: Path) -> Iterator[dict[str, str]]:  # noqa: F811
+    """A session bus and a notification server on the virtual display; yields their environment."""
+    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    address, pid = bus[0], int(bus[1])
+    env = {**os.environ, "DISPLAY": display, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(tmp_path)}
+    server = subprocess.Popen(["dunst"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while subprocess.run(["dunstctl", "is-paused"], env=env, capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline and server.poll() is None, "dunst did not start"
+            time.sleep(0.1)
+        yield env
+    finally:
+        server.terminate()
+        server.wait(10)
+        os.kill(pid, 15)
+
+
+def test_an_alert_reaches_the_desktop(desktop: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        monkeypatch.setenv(key, desktop[key])
+    assert desktop_session_available()
+    channel = DesktopChannel(desktop_session_available())
+    AlertSink([channel]).send(Event("alert", "phone_posture", 60.0, 0.0, 38.0, "neck_flexion_deg"))
+    assert channel.session  # the library found the server
+    subprocess.run(["dunstctl", "close-all"], env=desktop, check=True)  # shown, then into the history
+    deadline = time.monotonic() + 10
+    while True:
+        history = json.loads(subprocess.run(["dunstctl", "history"], env=desktop, capture_output=True,
+                                            text=True).stdout)["data"][0]
+        if history or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [n["summary"]["data"] for n in history] == ["Posture"]
+    assert history[0]["body"]["data"] == ("Head bent down for 1 min: raise the phone to eye height instead of "
+                                          "bending your neck (worst neck flexion 38 deg)")
