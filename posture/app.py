@@ -252,6 +252,14 @@ class App:
         self._views.clear()
         self.view_warning = ""
         self.status(_("profile {profile}").format(profile=profile))
+        self._judgement_changed()
+
+    def _judgement_changed(self) -> None:
+        """A new profile or calibration: sinks that keep sessions (the history) start a new one."""
+        for sink in self.sinks:
+            start = getattr(sink, "new_session", None)
+            if start is not None:
+                start(self.pipeline.settings.profile, self.pipeline.baseline)
 
     def status(self, message: str) -> None:
         """Tell every sink (terminal, window) something; an empty message clears it."""
@@ -306,6 +314,7 @@ class App:
             return
         self._baseline = baseline
         self.pipeline.set_baseline(baseline)
+        self._judgement_changed()
         self.status(_("calibrated: judging against your upright posture"))
         if self.calibrate_only:
             self._stop = True

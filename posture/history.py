@@ -16,6 +16,7 @@ each applied once, in one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -28,13 +29,13 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
 from .calibration import Baseline
 from .errors import PostureError
 from .i18n import _
-from .monitor import Event, State
+from .monitor import Event
 from .pipeline import Observation
 
 log = logging.getLogger(__name__)
@@ -347,7 +348,7 @@ class HistoryRecorder:
         t = obs.frame.t
         if self._t0 is None:
             self._t0 = t
-            self._queue.put(("session", self.clock()))
+            self._queue.put(("session", (self.clock(), self.info)))
         sec = max(int(math.floor(t - self._t0)), self._last_sec)
         if self._second is not None and sec != self._second.sec:
             self._queue.put(("second", self._second.rows()))
@@ -360,6 +361,25 @@ class HistoryRecorder:
             self._views[obs.view] += 1
         for event in obs.events:
             self._queue.put(("event", self._event_row(event)))
+
+    def new_session(self, profile: str, baseline: Baseline | None) -> None:
+        """End the session here and start another with the next frame (a new profile or calibration)."""
+        if self._thread is None:
+            return
+        self._end_session()
+        self.info = dataclasses.replace(self.info, profile=profile, baseline=baseline)
+
+    def _end_session(self, final_events: Sequence[Event] = ()) -> None:
+        if self._t0 is None:
+            return
+        if self._second is not None:
+            self._queue.put(("second", self._second.rows()))
+        for event in final_events:
+            self._queue.put(("event", self._event_row(event)))
+        view = self._views.most_common(1)[0][0] if self._views else None
+        self._queue.put(("end", (view, self._last_sec)))
+        self._t0, self._second, self._last_sec = None, None, -1
+        self._views.clear()
 
     def _event_row(self, e: Event) -> tuple[Any, ...]:
         t0 = self._t0 or 0.0
@@ -374,14 +394,7 @@ class HistoryRecorder:
         if self._thread is None:
             self.lock.release()
             return
-        if self._t0 is not None:
-            if self._second is not None:
-                self._queue.put(("second", self._second.rows()))
-                self._second = None
-            for event in final_events:
-                self._queue.put(("event", self._event_row(event)))
-            view = self._views.most_common(1)[0][0] if self._views else None
-            self._queue.put(("end", view))
+        self._end_session(final_events)
         self._queue.put(("stop", None))
         self._thread.join(60.0)
         self.lock.release()
@@ -432,7 +445,7 @@ class HistoryRecorder:
         try:
             for what, data in batch:
                 if what == "session":
-                    self._start_session(conn, data)
+                    self._start_session(conn, *data)
                 elif self.session_id is None:
                     continue
                 elif what == "second":
@@ -447,16 +460,16 @@ class HistoryRecorder:
                     conn.execute("INSERT INTO events (session_id, type, kind, metric, t, start, end, peak, reason) "
                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (self.session_id, *data))
                 elif what == "end":
+                    view, last_sec = data
                     conn.execute("UPDATE sessions SET end = start + ? + 1, end_reason = 'finished', "
-                                 "view = COALESCE(?, view) WHERE id = ?", (self._last_sec, data, self.session_id))
+                                 "view = COALESCE(?, view) WHERE id = ?", (last_sec, view, self.session_id))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
 
-    def _start_session(self, conn: sqlite3.Connection, start: float) -> None:
-        info = self.info
+    def _start_session(self, conn: sqlite3.Connection, start: float, info: SessionInfo) -> None:
         pid = person_id(conn, info.person)
         calibration = store_calibration(conn, pid, info.baseline) if info.baseline is not None else None
         view = info.baseline.view if info.baseline is not None else None
@@ -585,22 +598,23 @@ def metrics_of(conn: sqlite3.Connection, sid: int) -> list[str]:
     return [r[0] for r in conn.execute("SELECT DISTINCT metric FROM metric_seconds WHERE session_id = ?", (sid,))]
 
 
+def _tally(conn: sqlite3.Connection, sql: str, sid: int) -> dict[str, Counter[str]]:
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, level, n in conn.execute(sql, (sid,)):
+        out[key][level] = n
+    return out
+
+
 def state_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each state, per posture problem."""
-    out: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind, state, n in conn.execute("SELECT kind, state, COUNT(*) FROM state_seconds WHERE session_id = ? "
-                                       "GROUP BY kind, state", (sid,)):
-        out[kind][state] = n
-    return out
+    return _tally(conn, "SELECT kind, state, COUNT(*) FROM state_seconds WHERE session_id = ? GROUP BY kind, state",
+                  sid)
 
 
 def band_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each band, per metric."""
-    out: dict[str, Counter[str]] = defaultdict(Counter)
-    for metric, band, n in conn.execute("SELECT metric, band, COUNT(*) FROM metric_seconds WHERE session_id = ? "
-                                        "AND band IS NOT NULL GROUP BY metric, band", (sid,)):
-        out[metric][band] = n
-    return out
+    return _tally(conn, "SELECT metric, band, COUNT(*) FROM metric_seconds WHERE session_id = ? AND band IS NOT NULL "
+                        "GROUP BY metric, band", sid)
 
 
 def events(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
@@ -670,15 +684,3 @@ def export_rows(conn: sqlite3.Connection, sessions: Sequence[Session]) -> Iterat
 
 def _iso(t: float) -> str:
     return dt.datetime.fromtimestamp(t).isoformat(timespec="seconds")
-
-
-def state_order() -> list[str]:
-    return [s.value for s in (State.GOOD, State.DEVIATING, State.ALERT, State.UNKNOWN)]
-
-
-def baseline_of(conn: sqlite3.Connection, person: str, profile: str) -> Mapping[str, Any] | None:
-    """The newest stored calibration of a person's profile, as JSON."""
-    row = conn.execute("SELECT c.baseline FROM calibrations c JOIN people p ON p.id = c.person_id "
-                       "WHERE p.name = ? AND c.profile = ? ORDER BY c.created DESC LIMIT 1",
-                       (person, profile)).fetchone()
-    return None if row is None else json.loads(row[0])

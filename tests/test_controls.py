@@ -86,7 +86,10 @@ def make_app(recorded: dict[float, list[Landmarks]], tmp_path: Path, keys: dict[
 
 
 def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
+    from posture.history import HistoryRecorder, Selection, SessionInfo, connect, db_path, find_sessions
+
     app, display, window = make_app(demo_landmarks, tmp_path, {5: "h", 8: "s", 10: "2", 12: "h", 20: "q"})
+    app.sinks.append(HistoryRecorder(tmp_path, SessionInfo("me", "side", "file", "full")))
     result = app.run()
     assert result.frames == 20  # q stopped it
     assert display.closed
@@ -99,8 +102,11 @@ def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
     assert [f.name for f in files] == ["posture-20261125-140000.png"]
     saved = cv2.imread(str(files[0]))
     assert any(np.array_equal(saved, shown) for shown in display.shown)
-    # 2 switched to the phone profile.
+    # 2 switched to the phone profile, and the history started a session for it.
     assert app.pipeline.settings.profile == "phone"
+    conn = connect(db_path(tmp_path))
+    assert [s.profile for s in find_sessions(conn, Selection())] == ["side", "phone"]
+    conn.close()
 
 
 def test_snooze_holds_alerts_and_can_be_ended(demo_landmarks, tmp_path: Path) -> None:

@@ -214,3 +214,45 @@ def test_killed_at_a_random_moment(tmp_path: Path, trial: int) -> None:
     assert result.holes == 0
     assert result.lost_s <= MAX_LOST_S, result
     assert result.end_reason == "interrupted"
+
+
+def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> None:
+    """The recorder driven frame by frame (10 a second): seconds add up, a profile switch ends the
+    session at its last second and the next frame opens another."""
+    import numpy as np
+
+    from posture.bands import Band
+    from posture.capture import Frame
+    from posture.metrics import Metrics
+    from posture.monitor import Event, State
+    from posture.pipeline import Observation
+    from tests.conftest import make_landmarks
+
+    def obs(t: float, cva: float, state: State = State.GOOD, events: tuple[Event, ...] = ()) -> Observation:
+        return Observation(Frame(np.zeros((4, 4, 3), np.uint8), t, int(t * 10)), make_landmarks({0: (2.0, 2.0)}),
+                           Metrics(view="side", cva_deg=cva), "side", {"forward_head": state}, events,
+                           bands={"cva_deg": Band("good" if cva >= 50 else "bad", "", "")}, presence="present")
+
+    clock = iter([1_000_000.0, 1_000_100.0])
+    rec = h.HistoryRecorder(tmp_path, h.SessionInfo("anna", "side", "camera", "lite"), clock=lambda: next(clock),
+                            warn=pytest.fail)
+    for i in range(30):  # 3 s: 52, 51, then 43 deg
+        t = 5.0 + i / 10
+        rec.handle(obs(t, 52.0 - (i // 10) - 7 * (i >= 20), State.DEVIATING if i >= 20 else State.GOOD))
+    rec.new_session("desk", None)
+    alert = Event("alert", "forward_head", 9.0, 8.0, 40.0, "cva_deg", reason="sustained")
+    for i in range(15):
+        rec.handle(obs(8.0 + i / 10, 40.0, State.ALERT, (alert,) if i == 10 else ()))
+    rec.close()
+    assert rec.error is None
+    conn = h.connect(h.db_path(tmp_path))
+    first, second = h.find_sessions(conn, h.Selection(person="anna"))
+    assert (first.profile, first.start, first.end, first.end_reason) == ("side", 1_000_000.0, 1_000_003.0, "finished")
+    assert (second.profile, second.start, second.end) == ("desk", 1_000_100.0, 1_000_102.0)
+    assert h.metric_series(conn, first.id, "cva_deg") == [(0, 52.0, 52.0, 52.0, "good"), (1, 51.0, 51.0, 51.0, "good"),
+                                                          (2, 43.0, 43.0, 43.0, "bad")]
+    assert h.state_counts(conn, first.id)["forward_head"] == {"good": 2, "deviating": 1}
+    assert h.seconds(conn, second.id) == [(0, 10, 10), (1, 5, 5)]
+    [event] = h.events(conn, second.id)
+    assert (event["type"], event["t"], event["start"], event["peak"]) == ("alert", pytest.approx(1.0), 0.0, 40.0)
+    conn.close()
