@@ -246,6 +246,7 @@ table { border-collapse: collapse; margin: 2mm 0; break-inside: avoid; }
 th, td { border: 1px solid #bbb; padding: 1.2mm 2.2mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.nowrap { white-space: nowrap; }
 img.plot { width: 100%; break-inside: avoid; display: block; margin: 1mm 0 3mm 0; }
 .note { color: #444; font-size: 8.5pt; }
 .band { display: inline-block; width: 3mm; height: 3mm; border: 1px solid #666; margin-right: 1mm; }
@@ -269,13 +270,15 @@ class Page:
     def para(self, text: str, cls: str = "") -> None:
         self.add(f'<p{f" class={cls!r}" if cls else ""}>{html.escape(text)}</p>')
 
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], numeric_from: int = 1) -> None:
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], numeric_from: int = 1,
+              nowrap: Sequence[int] = ()) -> None:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
         out = [f"<table><thead><tr>{head}</tr></thead><tbody>"]
         for row in rows:
             cells = []
             for i, c in enumerate(row):
-                cls = ' class="num"' if i >= numeric_from else ""
+                classes = (["num"] if i >= numeric_from else []) + (["nowrap"] if i in nowrap else [])
+                cls = f' class="{" ".join(classes)}"' if classes else ""
                 cells.append(f"<td{cls}>{html.escape('' if c is None else str(c))}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table>")
@@ -315,7 +318,7 @@ def _session_table(page: Page, facts: Sequence[SessionFacts]) -> None:
                      s.calibration[:16].replace("T", " ") if s.calibration else _("none"), len(f.alerts),
                      s.end_reason if s.end_reason != "finished" else ""])
     page.table([_("session"), _("start"), _("length"), _("in view"), _("profile"), _("view"), _("calibration"),
-                _("alerts"), _("ended early")], rows, numeric_from=99)
+                _("alerts"), _("ended early")], rows, numeric_from=99, nowrap=(1, 2, 3))
 
 
 def _bands_table(page: Page, f: SessionFacts) -> None:
@@ -385,7 +388,10 @@ def _compare_section(page: Page, before: SessionFacts, after: SessionFacts) -> N
             continue
         change = "" if a is None or b is None else f"{100 * (b - a):+.0f}"
         rows.append([_("{problem}: good posture").format(problem=kind_label(kind)), _pct(a), _pct(b), change])
+    watched = {KIND_METRIC[k][0] for k in before.kinds + after.kinds}
     for metric in PLOTTED:
+        if metric not in watched:
+            continue
         a, b = before.mean(metric), after.mean(metric)
         if a is None and b is None:
             continue
@@ -426,7 +432,7 @@ def _trend_section(page: Page, facts: Sequence[SessionFacts]) -> None:
     page.table([_("day"), _("sessions"), _("in view"), *[kind_label(k) for k in kinds], _("alerts"),
                 _("alerts per hour")],
                [[d["day"].isoformat(), d["sessions"], duration(d["present_s"]), *[_pct(d["good"][k]) for k in kinds],
-                 d["alerts"], _num(d["per_hour"])] for d in days])
+                 d["alerts"], _num(d["per_hour"])] for d in days], nowrap=(0, 2))
     page.para(_("The posture columns give the share of the judged time in good posture."), "note")
 
 

@@ -131,7 +131,7 @@ def test_progress_and_trend_reports_in_chromium(history: Path, tmp_path: Path) -
     report(history, out, "--days", "7")
     dom = open_in_chromium(out, tmp_path)
     assert "Day by day" in dom and "daily trend" in dom
-    days = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td>", dom)
+    days = re.findall(r"<tr><td[^>]*>(\d{4}-\d\d-\d\d)</td>", dom)
     assert len(days) == 5 and days == sorted(days)
     assert 'data-decoded="' in dom and re.search(r'data-images="(\d+)" data-decoded="\1"', dom)
 
