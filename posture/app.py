@@ -252,14 +252,12 @@ class App:
         self._views.clear()
         self.view_warning = ""
         self.status(_("profile {profile}").format(profile=profile))
-        self._judgement_changed()
-
-    def _judgement_changed(self) -> None:
-        """A new profile or calibration: sinks that keep sessions (the history) start a new one."""
+        # Sinks that keep sessions (the history) end this one, with its open alerts closed, and start another.
+        closing = old.finish(self._last_t) if self._last_t is not None else []
         for sink in self.sinks:
             start = getattr(sink, "new_session", None)
             if start is not None:
-                start(self.pipeline.settings.profile, self.pipeline.baseline)
+                start(profile, baseline, closing)
 
     def status(self, message: str) -> None:
         """Tell every sink (terminal, window) something; an empty message clears it."""
@@ -314,7 +312,10 @@ class App:
             return
         self._baseline = baseline
         self.pipeline.set_baseline(baseline)
-        self._judgement_changed()
+        for sink in self.sinks:  # the history attaches the calibration to the session
+            calibrated = getattr(sink, "calibrated", None)
+            if calibrated is not None:
+                calibrated(baseline)
         self.status(_("calibrated: judging against your upright posture"))
         if self.calibrate_only:
             self._stop = True

@@ -161,6 +161,9 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     for version, statements in MIGRATIONS:
         if found < version <= target:
             conn.execute("BEGIN IMMEDIATE")
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= version:  # another process was quicker
+                conn.execute("COMMIT")
+                continue
             try:
                 for statement in statements:
                     conn.execute(statement)
@@ -183,19 +186,26 @@ class RecordingLock:
         self.path = data_dir / LOCK_NAME
         self._fh: IO[str] | None = None
 
-    def acquire(self) -> None:
-        """Take the lock; raises HistoryBusy when another instance holds it."""
+    def acquire(self, monitor: bool = True) -> None:
+        """Take the lock; raises HistoryBusy when another instance holds it (``monitor``: the message
+        suggests how to run this one anyway)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+", encoding="utf-8")
         try:
             _lock_file(fh)
         except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            fh.close()
-            raise HistoryBusy(_("another posture monitor (process {pid}) is recording into {folder}: stop it "
-                                "first, or run this one with --no-history or another --data-dir").format(
-                pid=holder, folder=self.path.parent)) from None
+            try:
+                fh.seek(0)
+                holder = fh.read(32).strip() or "?"
+            except OSError:
+                holder = "?"
+            finally:
+                fh.close()
+            message = _("another posture monitor (process {pid}) is recording into {folder}: stop it first").format(
+                pid=holder, folder=self.path.parent)
+            if monitor:
+                message += _(", or run this one with --no-history or another --data-dir")
+            raise HistoryBusy(message) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
@@ -214,7 +224,7 @@ def _lock_file(fh: IO[str]) -> None:
     except ImportError:  # Windows
         import msvcrt
 
-        fh.seek(0)
+        fh.seek(1 << 20)  # a byte far past the process id, which stays readable for the refusal message
         msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
     else:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -362,12 +372,19 @@ class HistoryRecorder:
         for event in obs.events:
             self._queue.put(("event", self._event_row(event)))
 
-    def new_session(self, profile: str, baseline: Baseline | None) -> None:
-        """End the session here and start another with the next frame (a new profile or calibration)."""
+    def new_session(self, profile: str, baseline: Baseline | None, final_events: Sequence[Event] = ()) -> None:
+        """End the session here (with the events that closed it) and start another with the next frame:
+        a new profile."""
         if self._thread is None:
             return
-        self._end_session()
+        self._end_session(final_events)
         self.info = dataclasses.replace(self.info, profile=profile, baseline=baseline)
+
+    def calibrated(self, baseline: Baseline) -> None:
+        """A calibration made during the session: kept, and the session judged against it from now on."""
+        self.info = dataclasses.replace(self.info, baseline=baseline)
+        if self._thread is not None and self._t0 is not None:
+            self._queue.put(("calibration", baseline))
 
     def _end_session(self, final_events: Sequence[Event] = ()) -> None:
         if self._t0 is None:
@@ -431,7 +448,7 @@ class HistoryRecorder:
                 if self.error is None:
                     try:
                         self._write(conn, batch)
-                    except sqlite3.Error as exc:
+                    except Exception as exc:  # sqlite3.Error above all; any other failure stops recording too
                         self._fail(exc)
         finally:
             conn.close()
@@ -459,6 +476,10 @@ class HistoryRecorder:
                 elif what == "event":
                     conn.execute("INSERT INTO events (session_id, type, kind, metric, t, start, end, peak, reason) "
                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (self.session_id, *data))
+                elif what == "calibration":
+                    pid = conn.execute("SELECT person_id FROM sessions WHERE id = ?", (self.session_id,)).fetchone()[0]
+                    conn.execute("UPDATE sessions SET calibration_id = ? WHERE id = ?",
+                                 (store_calibration(conn, pid, data), self.session_id))
                 elif what == "end":
                     view, last_sec = data
                     conn.execute("UPDATE sessions SET end = start + ? + 1, end_reason = 'finished', "
@@ -552,7 +573,9 @@ def _day_start(d: dt.date) -> float:
     return dt.datetime.combine(d, dt.time()).timestamp()
 
 
-_SESSION_SQL = """SELECT s.id, p.name, s.start, s.end, s.end_reason, s.profile, s.view, s.source, s.model,
+_SESSION_SQL = """SELECT s.id, p.name, s.start,
+                         COALESCE(s.end, s.start + (SELECT MAX(sec) + 1 FROM seconds WHERE session_id = s.id)),
+                         COALESCE(s.end_reason, 'open'), s.profile, s.view, s.source, s.model,
                          s.app_version, c.created
                   FROM sessions s JOIN people p ON p.id = s.person_id
                   LEFT JOIN calibrations c ON c.id = s.calibration_id"""
@@ -624,32 +647,39 @@ def events(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cur]
 
 
-def counts(conn: sqlite3.Connection, sids: Sequence[int]) -> dict[str, int]:
-    """How many rows of each kind the sessions hold (for 'what is stored')."""
-    if not sids:
-        return {"sessions": 0, "seconds": 0, "metric_seconds": 0, "state_seconds": 0, "events": 0}
-    marks = ",".join("?" * len(sids))
-    out = {"sessions": len(sids)}
+def counts(conn: sqlite3.Connection, person: str) -> dict[str, int]:
+    """How many rows of each kind the history holds about a person (for 'what is stored')."""
+    mine = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id WHERE p.name = ?"
+    out = {"sessions": conn.execute(f"SELECT COUNT(*) FROM ({mine})", (person,)).fetchone()[0]}
     for table in ("seconds", "metric_seconds", "state_seconds", "events"):
-        out[table] = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE session_id IN ({marks})", sids).fetchone()[0]
+        out[table] = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE session_id IN ({mine})", (person,)).fetchone()[0]
+    out["calibrations"] = conn.execute("SELECT COUNT(*) FROM calibrations c JOIN people p ON p.id = c.person_id "
+                                       "WHERE p.name = ?", (person,)).fetchone()[0]
     return out
 
 
 def delete_sessions(conn: sqlite3.Connection, sids: Iterable[int]) -> int:
-    """Delete sessions with everything recorded in them; people left without sessions go as well,
-    with their calibrations. Returns how many sessions went."""
+    """Delete sessions with everything recorded in them; their people go too (with their calibrations)
+    when no session of theirs is left. Call with the recording lock held. Returns how many went."""
     ids = list(sids)
+    conn.execute("PRAGMA secure_delete = ON")  # deleted content is overwritten, not just unlinked
     conn.execute("BEGIN IMMEDIATE")
     try:
+        people = {r[0] for sid in ids for r in conn.execute("SELECT person_id FROM sessions WHERE id = ?", (sid,))}
         for sid in ids:
             conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
-        conn.execute("DELETE FROM people WHERE id NOT IN (SELECT person_id FROM sessions)")
+        for pid in people:
+            conn.execute("DELETE FROM people WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sessions WHERE person_id = ?)",
+                         (pid, pid))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # deleted rows leave the write-ahead log too
-    conn.execute("VACUUM")  # and the free pages of the file
+    conn.execute("VACUUM")  # the free pages of the file
+    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # and the write-ahead log
+    if busy:
+        raise HistoryError(_("deleted, but the history is in use: the deleted rows leave its log file when "
+                             "the other program closes it"))
     return len(ids)
 
 

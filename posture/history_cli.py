@@ -86,6 +86,22 @@ def history_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argu
     return p
 
 
+def _sqlite_errors_as_history_errors(run: Any) -> Any:
+    """A failing database (locked, damaged, unreadable) ends as one line, not a traceback."""
+    import functools
+    import sqlite3
+
+    @functools.wraps(run)
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args))
+        except sqlite3.Error as exc:
+            raise h.HistoryError(_("cannot read the history: {problem}").format(problem=exc)) from None
+
+    return wrapped
+
+
+@_sqlite_errors_as_history_errors
 def report_main(args: argparse.Namespace) -> int:
     from .config import default_person
     from .report import ReportRequest, build
@@ -111,6 +127,7 @@ def report_main(args: argparse.Namespace) -> int:
     return 0
 
 
+@_sqlite_errors_as_history_errors
 def history_main(args: argparse.Namespace) -> int:
     path = h.db_path(_data_path(args))
     conn = h.connect(path, create=False)
@@ -120,8 +137,12 @@ def history_main(args: argparse.Namespace) -> int:
         if args.delete:
             if not chosen and not args.all:
                 raise PostureError(_("say what to delete: --session ID, --days N, --from/--to, or --all"))
-            sessions = h.find_sessions(conn, selection)
-            n = h.delete_sessions(conn, [s.id for s in sessions])
+            lock = h.RecordingLock(path.parent)
+            lock.acquire(monitor=False)  # not while a monitor records into this history
+            try:
+                n = h.delete_sessions(conn, [s.id for s in h.find_sessions(conn, selection)])
+            finally:
+                lock.release()
             print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
             return 0
         sessions = h.find_sessions(conn, selection)

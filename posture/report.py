@@ -438,19 +438,17 @@ def _trend_section(page: Page, facts: Sequence[SessionFacts]) -> None:
 
 def _stored_section(page: Page, conn: sqlite3.Connection, person: str, path: Path) -> None:
     page.heading(_("What is stored"))
-    mine = [s.id for s in h.find_sessions(conn, h.Selection(person=person))]
-    c = h.counts(conn, mine)
-    n_cal = conn.execute("SELECT COUNT(*) FROM calibrations c JOIN people p ON p.id = c.person_id WHERE p.name = ?",
-                         (person,)).fetchone()[0]
+    c = h.counts(conn, person)
     page.table([_("what"), _("how many")], [
         [_("sessions"), c["sessions"]],
         [_("seconds with a summary (frames analysed, person in view)"), c["seconds"]],
         [_("per-second values of the angles (mean, lowest, highest, band)"), c["metric_seconds"]],
         [_("per-second states of the posture problems"), c["state_seconds"]],
         [_("alert events"), c["events"]],
-        [_("calibrations"), n_cal]])
-    page.para(_("This is everything the app keeps about {person}, in {path} on this computer. No camera "
-                "pictures or video are ever stored, and nothing is sent anywhere. Delete with: posture-monitor "
+        [_("calibrations"), c["calibrations"]]])
+    page.para(_("This is everything the history keeps about {person}, in {path} on this computer. It holds no "
+                "camera pictures or video, and nothing is sent anywhere (a snapshot is saved only when the s key "
+                "is pressed in the live window, as a separate picture file). Delete with: posture-monitor "
                 "history --delete (one session with --session, a range with --from/--to, all with --all).").format(
         person=person, path=path), "note")
 

@@ -239,6 +239,11 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
     for i in range(30):  # 3 s: 52, 51, then 43 deg
         t = 5.0 + i / 10
         rec.handle(obs(t, 52.0 - (i // 10) - 7 * (i >= 20), State.DEVIATING if i >= 20 else State.GOOD))
+    from posture.calibration import Baseline, MetricStats, Position
+
+    rec.calibrated(Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="c", model="lite",
+                            duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
+                            position=Position(0.5, 0.5, 0.2)))  # c pressed: the session is judged against it
     rec.new_session("desk", None)
     alert = Event("alert", "forward_head", 9.0, 8.0, 40.0, "cva_deg", reason="sustained")
     for i in range(15):
@@ -249,6 +254,7 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
     first, second = h.find_sessions(conn, h.Selection(person="anna"))
     assert (first.profile, first.start, first.end, first.end_reason) == ("side", 1_000_000.0, 1_000_003.0, "finished")
     assert (second.profile, second.start, second.end) == ("desk", 1_000_100.0, 1_000_102.0)
+    assert (first.calibration, second.calibration) == ("2026-11-20T10:00:00", None)
     assert h.metric_series(conn, first.id, "cva_deg") == [(0, 52.0, 52.0, 52.0, "good"), (1, 51.0, 51.0, 51.0, "good"),
                                                           (2, 43.0, 43.0, 43.0, "bad")]
     assert h.state_counts(conn, first.id)["forward_head"] == {"good": 2, "deviating": 1}
@@ -256,3 +262,33 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
     [event] = h.events(conn, second.id)
     assert (event["type"], event["t"], event["start"], event["peak"]) == ("alert", pytest.approx(1.0), 0.0, 40.0)
     conn.close()
+
+
+def test_deleting_keeps_other_people_and_waits_for_the_recorder(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Deleting one person's session leaves another person (with only a calibration) alone, and is
+    refused while a monitor records into the same history."""
+    from posture.calibration import Baseline, MetricStats, Position
+
+    conn = h.connect(h.db_path(tmp_path))
+    baseline = Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="clip", model="full",
+                        duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
+                        position=Position(0.5, 0.5, 0.2))
+    h.store_calibration(conn, h.person_id(conn, "bob"), baseline)
+    anna = h.person_id(conn, "anna")
+    conn.execute("INSERT INTO sessions (person_id, start, end, profile, source, app_version) "
+                 "VALUES (?, 1000, 1010, 'desk', 'camera', 'x')", (anna,))
+    conn.close()
+    lock = h.RecordingLock(tmp_path)
+    lock.acquire()
+    try:
+        assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all"]) == 2
+    finally:
+        lock.release()
+    err = capsys.readouterr().err
+    assert "another posture monitor" in err and "--no-history" not in err
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all"]) == 0
+    conn = h.connect(h.db_path(tmp_path))
+    assert h.people(conn) == ["bob"] and h.counts(conn, "bob")["calibrations"] == 1
+    conn.close()
+    assert not (tmp_path / "history.sqlite3-wal").exists() or (tmp_path / "history.sqlite3-wal").stat().st_size == 0
