@@ -318,7 +318,7 @@ def _session_table(page: Page, facts: Sequence[SessionFacts]) -> None:
                      s.calibration[:16].replace("T", " ") if s.calibration else _("none"), len(f.alerts),
                      s.end_reason if s.end_reason != "finished" else ""])
     page.table([_("session"), _("start"), _("length"), _("in view"), _("profile"), _("view"), _("calibration"),
-                _("alerts"), _("ended early")], rows, numeric_from=99, nowrap=(1, 2, 3))
+                _("alerts"), _("ended early")], rows, numeric_from=99, nowrap=(1,))
 
 
 def _bands_table(page: Page, f: SessionFacts) -> None:
