@@ -172,7 +172,8 @@ class Pipeline:
                                self.tracker.count, presence, calibrated)
         metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
         events = self.monitor.update(metrics, frame.t)
-        if self.breaks is not None and (reminder := self.breaks.update(lm is not None, frame.t)) is not None:
+        reminder = self.breaks.update(lm is not None, frame.t) if self.breaks is not None else None
+        if reminder is not None and frame.t >= self.monitor.snoozed_until:  # a snooze holds break reminders too
             events.append(reminder)
         bands = metric_bands(metrics, view_rules) if metrics is not None else {}
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,

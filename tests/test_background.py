@@ -189,3 +189,17 @@ def test_desktop_channel_without_a_session_is_silent() -> None:
     broken = DesktopChannel(session=True, notifier=Failing())
     broken.notify("Posture", "x")  # no exception; the channel turns itself off
     assert broken.session is False
+
+
+def test_break_reminders_reach_the_events_and_a_snooze_holds_them() -> None:
+    settings = load_settings(None, {"source": "0", "window": False, "breaks": {"after_min": 1, "reset_min": 1}})
+
+    def breaks(snoozed_until: float) -> list[float]:
+        pipeline = Pipeline(ScriptedPose(), settings)
+        pipeline.monitor.snoozed_until = snoozed_until
+        image = np.zeros((480, 640, 3), np.uint8)
+        return [e.t for t in range(0, 100, 2) for e in pipeline.process(Frame(image, float(t), t)).events
+                if e.type == "break"]
+
+    assert breaks(-1.0) == [60.0]  # in view from 0 s: a minute of sitting
+    assert breaks(80.0) == []  # snoozed (z key or --snooze) through the reminder

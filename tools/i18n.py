@@ -25,7 +25,8 @@ ARGPARSE = ["usage: ", "options", "positional arguments", "show this help messag
             "show program's version number and exit", "unrecognized arguments: %s", "expected one argument",
             "argument %(argument_name)s: %(message)s", "invalid choice: %(value)r (choose from %(choices)s)",
             "invalid %(type)s value: %(value)r", "the following arguments are required: %s",
-            "%(prog)s: error: %(message)s\n"]
+            "%(prog)s: error: %(message)s\n", "not allowed with argument %s"]
+ARGPARSE_PLURAL = [("expected %s argument", "expected %s arguments")]
 
 
 def extract() -> list[tuple[str, str | None]]:
@@ -45,6 +46,8 @@ def extract() -> list[tuple[str, str | None]]:
                 found[(args[0].value, args[1].value)] = None  # type: ignore[union-attr]
     for message in ARGPARSE:
         found[(message, None)] = None
+    for singular, plural in ARGPARSE_PLURAL:
+        found[(singular, plural)] = None
     return list(found)
 
 
