@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import math
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping

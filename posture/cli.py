@@ -220,7 +220,8 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
             recorder = HistoryRecorder(
                 settings.data_path, SessionInfo(settings.person_name, settings.profile, kind, pose.model_path.name,
                                                 baseline),
-                warn=lambda message: err.print(message, style="yellow", highlight=False, soft_wrap=True))
+                warn=lambda message: err.print(message, style="yellow", highlight=False, soft_wrap=True),
+                detail_days=settings.history_detail_days)
             sinks.append(recorder)
         if (source.live or isinstance(source, RealtimeSource)) and not calibrate:
             n = settings.notify

@@ -248,6 +248,9 @@ class Settings:
         "where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
     history: bool = _opt(True, doc=N_("keep every session in the history (numbers only, never pictures) for "
                                       "reports; off: --no-history"))
+    history_detail_days: float = _opt(90.0, 0, 36500, unit="days", doc=N_(
+        "keep the history second by second for this many days, then a minute at a time (about 30 KB instead "
+        "of 1.8 MB an hour of monitoring); 0: second by second for ever"))
     person: str | None = _opt(None, nullable=True, doc=N_(
         "whose session it is, a name or pseudonym (default: the login name)"))
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)

@@ -110,6 +110,12 @@ MIGRATIONS: tuple[tuple[int, Sequence[str]], ...] = (
                UNIQUE (person_id, profile, created))""",
         "ALTER TABLE sessions ADD COLUMN calibration_id INTEGER REFERENCES calibrations(id) ON DELETE SET NULL",
     )),
+    # Old sessions condensed to one row a minute: how many seconds a row stands for.
+    (3, (
+        "ALTER TABLE seconds ADD COLUMN span INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE metric_seconds ADD COLUMN span INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE state_seconds ADD COLUMN span INTEGER NOT NULL DEFAULT 1",
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -324,7 +330,8 @@ class HistoryRecorder:
     """
 
     def __init__(self, data_dir: Path, info: SessionInfo, *, warn: Callable[[str], None] = print,
-                 clock: Callable[[], float] = time.time, flush_s: float = 0.1) -> None:
+                 clock: Callable[[], float] = time.time, flush_s: float = 0.1, detail_days: float = 0) -> None:
+        self.detail_days = detail_days
         self.data_dir = data_dir
         self.path = db_path(data_dir)
         self.info = info
@@ -428,7 +435,9 @@ class HistoryRecorder:
         try:
             conn = connect(self.path)
             close_interrupted(conn)
-        except HistoryError as exc:
+            if self.detail_days > 0:
+                condense(conn, self.clock() - self.detail_days * 86400)
+        except (HistoryError, sqlite3.Error) as exc:
             self._fail(exc)
             ready.set()
             self._drain_forever()
@@ -468,11 +477,12 @@ class HistoryRecorder:
                 elif what == "second":
                     (sec, frames, present), metrics, states = data
                     sid = self.session_id
-                    conn.execute("INSERT OR REPLACE INTO seconds VALUES (?, ?, ?, ?)", (sid, sec, frames, present))
-                    conn.executemany("INSERT OR REPLACE INTO metric_seconds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                     [(sid, *row) for row in metrics])
-                    conn.executemany("INSERT OR REPLACE INTO state_seconds VALUES (?, ?, ?, ?)",
-                                     [(sid, *row) for row in states])
+                    conn.execute("INSERT OR REPLACE INTO seconds (session_id, sec, frames, present) "
+                                 "VALUES (?, ?, ?, ?)", (sid, sec, frames, present))
+                    conn.executemany("INSERT OR REPLACE INTO metric_seconds (session_id, sec, metric, n, mean, min, "
+                                     "max, band) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(sid, *row) for row in metrics])
+                    conn.executemany("INSERT OR REPLACE INTO state_seconds (session_id, sec, kind, state) "
+                                     "VALUES (?, ?, ?, ?)", [(sid, *row) for row in states])
                 elif what == "event":
                     conn.execute("INSERT INTO events (session_id, type, kind, metric, t, start, end, peak, reason) "
                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (self.session_id, *data))
@@ -611,6 +621,15 @@ def seconds(conn: sqlite3.Connection, sid: int) -> list[tuple[int, int, int]]:
                         (sid,)).fetchall()
 
 
+def coverage(conn: sqlite3.Connection, sid: int) -> tuple[int, int, int]:
+    """A session's seconds observed, seconds with the user in view, and the seconds one row stands for
+    (1, or 60 once condensed)."""
+    observed, present, step = conn.execute(
+        "SELECT COALESCE(SUM(span), 0), COALESCE(SUM(span * present * 1.0 / frames), 0), COALESCE(MAX(span), 1) "
+        "FROM seconds WHERE session_id = ?", (sid,)).fetchone()
+    return int(observed), int(round(present)), int(step)
+
+
 def metric_series(conn: sqlite3.Connection, sid: int, metric: str) -> list[tuple[int, float, float, float, str]]:
     """(sec, mean, min, max, band) of one metric in a session."""
     return conn.execute("SELECT sec, mean, min, max, band FROM metric_seconds WHERE session_id = ? AND metric = ? "
@@ -630,14 +649,14 @@ def _tally(conn: sqlite3.Connection, sql: str, sid: int) -> dict[str, Counter[st
 
 def state_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each state, per posture problem."""
-    return _tally(conn, "SELECT kind, state, COUNT(*) FROM state_seconds WHERE session_id = ? GROUP BY kind, state",
+    return _tally(conn, "SELECT kind, state, SUM(span) FROM state_seconds WHERE session_id = ? GROUP BY kind, state",
                   sid)
 
 
 def band_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each band, per metric."""
-    return _tally(conn, "SELECT metric, band, COUNT(*) FROM metric_seconds WHERE session_id = ? AND band IS NOT NULL "
-                        "GROUP BY metric, band", sid)
+    return _tally(conn, "SELECT metric, band, SUM(span) FROM metric_seconds WHERE session_id = ? "
+                        "AND band IS NOT NULL GROUP BY metric, band", sid)
 
 
 def events(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
@@ -645,6 +664,51 @@ def events(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
                        "ORDER BY t, id", (sid,))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur]
+
+
+def condense(conn: sqlite3.Connection, before: float, step: int = 60) -> int:
+    """Keep sessions that started before ``before`` (Unix time) at one row a minute instead of a
+    second: frames and readings add up, means are weighted by their readings, the lowest and highest
+    stay, and band and state are the ones held most of the minute (a tie goes to the worse). Returns
+    how many sessions were condensed."""
+    sids = [r[0] for r in conn.execute(
+        "SELECT id FROM sessions s WHERE start < ? AND end IS NOT NULL AND EXISTS "
+        "(SELECT 1 FROM seconds WHERE session_id = s.id AND span = 1)", (before,))]
+    for sid in sids:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _condense_session(conn, sid, step)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(sids)
+
+
+def _condense_session(conn: sqlite3.Connection, sid: int, step: int) -> None:
+    bucket = f"(sec / {int(step)}) * {int(step)}"
+    seconds_rows = conn.execute(f"SELECT {bucket}, SUM(frames), SUM(present), SUM(span) FROM seconds "
+                                f"WHERE session_id = ? GROUP BY 1", (sid,)).fetchall()
+    metric_rows = conn.execute(f"SELECT {bucket}, metric, SUM(n), SUM(mean * n) / SUM(n), MIN(min), MAX(max), "
+                               f"SUM(span) FROM metric_seconds WHERE session_id = ? GROUP BY 1, 2", (sid,)).fetchall()
+    bands: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    for minute, metric, band, n in conn.execute(f"SELECT {bucket}, metric, band, SUM(span) FROM metric_seconds "
+                                                f"WHERE session_id = ? AND band IS NOT NULL GROUP BY 1, 2, 3", (sid,)):
+        bands[(minute, metric)][band] = n
+    states: dict[tuple[int, str], Counter[str]] = defaultdict(Counter)
+    for minute, kind, state, n in conn.execute(f"SELECT {bucket}, kind, state, SUM(span) FROM state_seconds "
+                                               f"WHERE session_id = ? GROUP BY 1, 2, 3", (sid,)):
+        states[(minute, kind)][state] = n
+    for table in ("seconds", "metric_seconds", "state_seconds"):
+        conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (sid,))
+    conn.executemany("INSERT INTO seconds (session_id, sec, frames, present, span) VALUES (?, ?, ?, ?, ?)",
+                     [(sid, *row) for row in seconds_rows])
+    conn.executemany("INSERT INTO metric_seconds (session_id, sec, metric, n, mean, min, max, band, span) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(sid, m, k, n, mean, lo, hi, _most(bands.get((m, k))), span)
+                      for m, k, n, mean, lo, hi, span in metric_rows])
+    conn.executemany("INSERT INTO state_seconds (session_id, sec, kind, state, span) VALUES (?, ?, ?, ?, ?)",
+                     [(sid, m, k, _most(c), sum(c.values())) for (m, k), c in states.items()])
 
 
 def counts(conn: sqlite3.Connection, person: str) -> dict[str, int]:
@@ -700,13 +764,15 @@ def export_rows(conn: sqlite3.Connection, sessions: Sequence[Session]) -> Iterat
                 "SELECT sec, metric, n, mean, min, max, band FROM metric_seconds WHERE session_id = ? "
                 "ORDER BY sec, metric", (s.id,)):
             by_sec[sec][metric] = (n, mean, lo, hi, band)
-        for sec, frames, present in seconds(conn, s.id):
+        for sec, frames, present, span in conn.execute(
+                "SELECT sec, frames, present, span FROM seconds WHERE session_id = ? ORDER BY sec", (s.id,)):
             for metric, (n, mean, lo, hi, band) in sorted(by_sec.get(sec, {}).items()):
-                yield "aggregates", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "metric": metric,
-                                     "n": n, "mean": round(mean, 3), "min": round(lo, 3), "max": round(hi, 3),
-                                     "band": band}
-            yield "seconds", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "frames": frames,
-                              "present": present, **{f"state_{k}": v for k, v in sorted(states.get(sec, {}).items())}}
+                yield "aggregates", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "seconds": span,
+                                     "metric": metric, "n": n, "mean": round(mean, 3), "min": round(lo, 3),
+                                     "max": round(hi, 3), "band": band}
+            yield "seconds", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "seconds": span,
+                              "frames": frames, "present": present,
+                              **{f"state_{k}": v for k, v in sorted(states.get(sec, {}).items())}}
     for s in sessions:
         for e in events(conn, s.id):
             yield "events", {"session": s.id, "time": _iso(s.start + e["t"]), **e}

@@ -49,6 +49,7 @@ class SessionFacts:
     bands: dict[str, Counter[str]]
     events: list[dict[str, Any]]
     series: dict[str, list[tuple[int, float, float, float, str]]] = field(default_factory=dict)
+    step: int = 1  # seconds a stored row stands for (60 once the session was condensed)
 
     @property
     def alerts(self) -> list[dict[str, Any]]:
@@ -76,9 +77,9 @@ class SessionFacts:
 
 
 def read_facts(conn: sqlite3.Connection, s: h.Session, with_series: bool = True) -> SessionFacts:
-    secs = h.seconds(conn, s.id)
-    facts = SessionFacts(s, sum(1 for _sec, _f, p in secs if p), len(secs), h.state_counts(conn, s.id),
-                         h.band_counts(conn, s.id), h.events(conn, s.id))
+    observed, present, step = h.coverage(conn, s.id)
+    facts = SessionFacts(s, present, observed, h.state_counts(conn, s.id), h.band_counts(conn, s.id),
+                         h.events(conn, s.id), step=step)
     if with_series:
         for metric in h.metrics_of(conn, s.id):
             facts.series[metric] = h.metric_series(conn, s.id, metric)
@@ -105,16 +106,16 @@ def _png(fig: Any, alt: str) -> str:
     return f'<img class="plot" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _runs(rows: Sequence[tuple[int, float, float, float, str]]) -> list[tuple[int, int, str]]:
-    """Consecutive seconds with the same band as (first, last + 1, band)."""
+def _runs(rows: Sequence[tuple[int, float, float, float, str]], step: int = 1) -> list[tuple[int, int, str]]:
+    """Consecutive rows (of ``step`` seconds) with the same band as (first second, end, band)."""
     runs: list[tuple[int, int, str]] = []
     for sec, *_rest, band in rows:
         if not band:
             continue
         if runs and runs[-1][2] == band and runs[-1][1] == sec:
-            runs[-1] = (runs[-1][0], sec + 1, band)
+            runs[-1] = (runs[-1][0], sec + step, band)
         else:
-            runs.append((sec, sec + 1, band))
+            runs.append((sec, sec + step, band))
     return runs
 
 
@@ -127,7 +128,7 @@ def timeline_plot(f: SessionFacts, metric: str) -> str:
     when = [dt.datetime.fromtimestamp(start + r[0]) for r in rows]
     fig = _figure(7.2, 2.3)
     ax = fig.add_subplot()
-    for a, b, band in _runs(rows):
+    for a, b, band in _runs(rows, f.step):
         ax.axvspan(dt.datetime.fromtimestamp(start + a), dt.datetime.fromtimestamp(start + b),
                    color=BAND_COLOURS.get(band, "#ddd"), alpha=0.35, lw=0)
     # Break the line and its range where seconds are missing (away, paused).
@@ -136,7 +137,7 @@ def timeline_plot(f: SessionFacts, metric: str) -> str:
     xs, mean, lo, hi = [], [], [], []
     prev = None
     for r, w in zip(rows, when):
-        if prev is not None and r[0] - prev > 2:
+        if prev is not None and r[0] - prev > 2 * f.step:
             xs.append(mdates.date2num(w) - 1e-6)
             mean.append(np.nan)
             lo.append(np.nan)
@@ -368,6 +369,9 @@ def _session_section(page: Page, f: SessionFacts) -> None:
     page.para(_("The black line is the mean of each second, the grey band its range; the background shows the "
                 "band of each second; red lines mark alerts; dashed lines are the clinical CVA cut-offs "
                 "(45.5 and 50 deg). Gaps are time away from the camera."), "note")
+    if f.step > 1:
+        page.para(_("This session is kept a minute at a time (older sessions are condensed): each point is a "
+                    "minute, with the band and state held most of that minute."), "note")
     watched = {KIND_METRIC[k][0] for k in f.kinds}
     for metric in PLOTTED:
         if metric in watched and f.series.get(metric):

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -40,13 +41,14 @@ def test_schema_is_created_and_an_old_one_migrated(tmp_path: Path) -> None:
     assert "calibrations" not in tables_v1
 
     conn = h.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == h.SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == h.SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     columns = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
     assert "calibration_id" in columns
     [s] = h.find_sessions(conn, h.Selection(person="anna"))
     assert (s.profile, s.duration_s, s.calibration) == ("desk", 60.0, None)
     assert h.metric_series(conn, s.id, "cva_deg") == [(0, 48.0, 47.0, 49.0, "borderline")]
+    assert h.coverage(conn, s.id) == (1, 1, 1)  # version 3: the old rows stand for one second each
     conn.close()
     h.connect(path).close()  # opening again changes nothing
 
@@ -292,3 +294,44 @@ def test_deleting_keeps_other_people_and_waits_for_the_recorder(tmp_path: Path,
     assert h.people(conn) == ["bob"] and h.counts(conn, "bob")["calibrations"] == 1
     conn.close()
     assert not (tmp_path / "history.sqlite3-wal").exists() or (tmp_path / "history.sqlite3-wal").stat().st_size == 0
+
+
+def test_old_sessions_are_condensed_to_minutes(recorded_history: tuple[Path, Path], tmp_path: Path) -> None:
+    """A session older than history_detail_days is kept a minute at a time by the next recording:
+    the seconds and readings still add up, and its report still draws."""
+    import shutil
+
+    from posture.report import ReportRequest, build, read_facts
+
+    data = tmp_path / "data"
+    shutil.copytree(recorded_history[0], data)
+    conn = h.connect(h.db_path(data))
+    conn.execute("UPDATE sessions SET start = start - 100 * 86400, end = end - 100 * 86400")
+    [s] = h.find_sessions(conn, h.Selection())
+    before = read_facts(conn, s)
+    n_before = conn.execute("SELECT SUM(n) FROM metric_seconds WHERE metric = 'neck_flexion_deg'").fetchone()[0]
+    mean_before = conn.execute("SELECT SUM(mean * n) / SUM(n) FROM metric_seconds "
+                               "WHERE metric = 'neck_flexion_deg'").fetchone()[0]
+    conn.close()
+
+    rec = h.HistoryRecorder(data, h.SessionInfo("pat-01", "phone", "camera", "lite"), detail_days=90,
+                            warn=pytest.fail)
+    rec.close()  # a recording that saw nothing: it only tidied up
+    conn = h.connect(h.db_path(data))
+    assert h.SCHEMA_VERSION == 3
+    secs = h.seconds(conn, s.id)
+    assert [r[0] for r in secs] == [0, 60]  # 96 s: two minutes
+    assert sum(r[1] for r in secs) == 480  # every analysed frame still counted
+    after = read_facts(conn, s)
+    assert (after.observed_s, after.step) == (before.observed_s, 60)
+    assert after.present_s == pytest.approx(before.present_s, abs=1)
+    assert sum(after.states["phone_posture"].values()) == sum(before.states["phone_posture"].values())
+    assert after.good_share("phone_posture") == pytest.approx(before.good_share("phone_posture"), abs=0.35)
+    row = conn.execute("SELECT SUM(n), SUM(mean * n) / SUM(n), COUNT(*) FROM metric_seconds "
+                       "WHERE metric = 'neck_flexion_deg'").fetchone()
+    assert row[0] == n_before and row[1] == pytest.approx(mean_before) and row[2] == 2
+    assert after.events == before.events  # alerts keep their exact times
+    assert "kept a minute at a time" in build(conn, h.db_path(data),
+                                              ReportRequest("pat-01", h.Selection(sessions=(s.id,))))
+    assert h.condense(conn, time.time()) == 0  # once is enough
+    conn.close()

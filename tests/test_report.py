@@ -63,12 +63,14 @@ def history(recorded_history: tuple[Path, Path], tmp_path_factory: pytest.TempPa
 def _copy_rows(conn: sqlite3.Connection, src: int, dst: int, k: int) -> None:
     """Copy a session's rows; the further back, the more of its good seconds were deviating (a patient who
     improves)."""
-    conn.execute("INSERT INTO seconds SELECT ?, sec, frames, present FROM seconds WHERE session_id = ?", (dst, src))
-    conn.execute("INSERT INTO metric_seconds SELECT ?, sec, metric, n, mean, min, max, band FROM metric_seconds "
+    conn.execute("INSERT INTO seconds (session_id, sec, frames, present) SELECT ?, sec, frames, present FROM seconds "
                  "WHERE session_id = ?", (dst, src))
+    conn.execute("INSERT INTO metric_seconds (session_id, sec, metric, n, mean, min, max, band) SELECT ?, sec, metric, "
+                 "n, mean, min, max, band FROM metric_seconds WHERE session_id = ?", (dst, src))
     # Day -k: the posture was worse the further back (good seconds turned into deviating ones).
-    conn.execute("INSERT INTO state_seconds SELECT ?, sec, kind, CASE WHEN state = 'good' AND sec % 5 < ? "
-                 "THEN 'deviating' ELSE state END FROM state_seconds WHERE session_id = ?", (dst, k, src))
+    conn.execute("INSERT INTO state_seconds (session_id, sec, kind, state) SELECT ?, sec, kind, CASE WHEN "
+                 "state = 'good' AND sec % 5 < ? THEN 'deviating' ELSE state END FROM state_seconds "
+                 "WHERE session_id = ?", (dst, k, src))
     conn.execute("INSERT INTO events (session_id, type, kind, metric, t, start, end, peak, reason) SELECT ?, type, "
                  "kind, metric, t, start, end, peak, reason FROM events WHERE session_id = ?", (dst, src))
 
@@ -99,9 +101,8 @@ def test_session_report_in_chromium(history: Path, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     chromium("--window-size=1000,1400", f"--screenshot={shot}", out.as_uri())
-    from PIL import Image
-
     import numpy as np
+    from PIL import Image
 
     pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
     for colour in ((0x56, 0xB4, 0xE9), (0xD5, 0x5E, 0x00)):  # good and bad bars: the plots are drawn
