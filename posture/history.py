@@ -435,16 +435,19 @@ class HistoryRecorder:
         try:
             conn = connect(self.path)
             close_interrupted(conn)
-            if self.detail_days > 0:
-                condense(conn, self.clock() - self.detail_days * 86400)
         except (HistoryError, sqlite3.Error) as exc:
             self._fail(exc)
             ready.set()
             self._drain_forever()
             return
-        ready.set()
+        ready.set()  # monitoring starts; tidying up old sessions happens while its first frames queue
         stop = False
         try:
+            if self.detail_days > 0:
+                try:
+                    condense(conn, self.clock() - self.detail_days * 86400)
+                except sqlite3.Error as exc:
+                    self._fail(exc)
             while not stop:
                 batch = [self._queue.get()]
                 deadline = time.monotonic() + self.flush_s
