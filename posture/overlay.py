@@ -97,7 +97,9 @@ class _Painter:
         self.img = img
         self.h, self.w = img.shape[:2]
         self.mirror = mirror
+        # Text and boxes, drawn in the order they were added (a box covers what came before it).
         self.texts: list[tuple[tuple[float, float], str, tuple[int, int, int], int, str]] = []
+        self.layers: list[tuple[str, int]] = []
         self.boxes: list[tuple[tuple[int, int, int, int], tuple[int, int, int], int]] = []
 
     def x(self, x: float) -> int:
@@ -124,19 +126,24 @@ class _Painter:
     def text(self, xy: tuple[float, float], s: str, colour: tuple[int, int, int], size: int,
              anchor: str = "la") -> None:
         """Text at a display position (already mirrored if needed)."""
+        self.layers.append(("text", len(self.texts)))
         self.texts.append((xy, s, colour, size, anchor))
 
     def box(self, rect: tuple[int, int, int, int], colour: tuple[int, int, int], alpha: int = 255) -> None:
+        self.layers.append(("box", len(self.boxes)))
         self.boxes.append((rect, colour, alpha))
 
     def finish(self) -> np.ndarray:
         pil = Image.fromarray(cv2.cvtColor(self.img, cv2.COLOR_BGR2RGB))
         draw = ImageDraw.Draw(pil, "RGBA")
-        for (x0, y0, x1, y1), colour, alpha in self.boxes:
-            draw.rectangle((x0, y0, x1, y1), fill=(*colour, alpha))
-        for xy, s, colour, size, anchor in self.texts:
-            draw.text(xy, s, fill=colour, font=font(size), anchor=anchor,
-                      stroke_width=max(2, size // 12), stroke_fill=(0, 0, 0))
+        for kind, i in self.layers:
+            if kind == "box":
+                (x0, y0, x1, y1), colour, alpha = self.boxes[i]
+                draw.rectangle((x0, y0, x1, y1), fill=(*colour, alpha))
+            else:
+                xy, text, colour, size, anchor = self.texts[i]
+                draw.text(xy, text, fill=colour, font=font(size), anchor=anchor,
+                          stroke_width=max(2, size // 12), stroke_fill=(0, 0, 0))
         return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
 
 
@@ -229,7 +236,7 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
             p.text((small // 2, y), row, WHITE, size, "ld")
             y -= int(size * 1.5)
     if info.show_help and info.keys:
-        _help(p, info.keys, small)
+        _help(p, help_rows(info.keys, obs), small)
     return p.finish()
 
 
@@ -273,13 +280,33 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
         p.text((p.w // 2, p.h - int(big * 2.6)), info.neck_load, WHITE, max(14, big * 2 // 3), "md")
 
 
-def _help(p: _Painter, keys: Sequence[tuple[str, str]], size: int) -> None:
-    """The keys, in a box in the middle."""
+def help_rows(keys: Sequence[tuple[str, str]], obs: Observation | None) -> list[str]:
+    """What ``h`` shows: the keys, then where each measured angle's band comes from."""
     rows = [_("Keys")] + [f"{k:>5}  {what}" for k, what in keys]
-    size = min(size, max(10, int(p.w * 0.9 / max(1, max(len(r) for r in rows)) * 1.7)))
-    width = int(max(font(size).getlength(r) for r in rows)) + 2 * size
-    height = int(size * 1.4) * len(rows) + size
+    bands = obs.bands if obs is not None else {}
+    if bands:
+        rows += ["", _("Bands (guidance, not a diagnosis)")]
+        rows += [_("{metric}: {band} ({source})").format(metric=metric_label(key), band=_(b.label), source=_(b.source))
+                 for key, b in bands.items()]
+    return rows
+
+
+def _help(p: _Painter, rows: Sequence[str], size: int) -> None:
+    """The keys and the bands' sources, in a box in the middle; long lines wrap."""
+    keys_end = rows.index("") if "" in rows else len(rows)
+    size = min(size, max(10, int(p.w * 0.9 / max(1, max(len(r) for r in rows[:keys_end])) * 1.7)))
+    while True:  # the largest type with which the box fits the picture
+        width = min(p.w, int(max(font(size).getlength(r) for r in rows[:keys_end])) + 2 * size)
+        small = max(8, size * 4 // 5)
+        lines = [(row, size) for row in rows[:keys_end]]
+        lines += [(part, small) for row in rows[keys_end:] for part in wrap(row, small, width - 2 * size)]
+        height = sum(int(sz * 1.4) for _row, sz in lines) + size
+        if height <= p.h or size <= 8:
+            break
+        size -= 1
     x0, y0 = max(0, (p.w - width) // 2), max(0, (p.h - height) // 2)
-    p.box((x0, y0, min(p.w, x0 + width), y0 + height), (0, 0, 0), alpha=215)
-    for i, row in enumerate(rows):
-        p.text((x0 + size, y0 + size // 2 + int(size * 1.4) * i), row, WHITE, size)
+    p.box((x0, y0, min(p.w, x0 + width), min(p.h, y0 + height)), (0, 0, 0), alpha=215)
+    y = y0 + size // 2
+    for row, sz in lines:
+        p.text((x0 + size, y), row, WHITE, sz)
+        y += int(sz * 1.4)

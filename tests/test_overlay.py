@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,22 @@ def test_nobody_and_help() -> None:
     obs = Observation(Frame(BLACK, 1.0, 1), None, None, None, {"forward_head": State.UNKNOWN})
     img = draw_overlay(BLACK, obs, OverlayInfo(show_help=True, keys=(("q", "quit"), ("c", "calibrate"))))
     assert (img.sum(axis=2) > 300).sum() > 500  # the words are there
+
+
+def test_help_lists_the_keys_and_where_the_bands_come_from() -> None:
+    from posture.bands import MOSTAFAEE
+    from posture.bands import cva_band as band_of
+    from posture.overlay import help_rows
+
+    keys = [("c", "calibrate"), ("q", "quit")]
+    obs = side_obs()
+    obs = dataclasses.replace(obs, bands={"cva_deg": band_of(40.0)})
+    rows = help_rows(keys, obs)
+    assert rows[:3] == ["Keys", "    c  calibrate", "    q  quit"]
+    assert "Bands (guidance, not a diagnosis)" in rows
+    assert any(r.startswith("CVA: moderate to marked forward head") and MOSTAFAEE in r for r in rows)
+    # Drawn: a taller box than with the keys alone, inside the picture.
+    with_bands = draw_overlay(BLACK, obs, OverlayInfo(profile="side", show_help=True, keys=keys))
+    keys_only = draw_overlay(BLACK, dataclasses.replace(obs, bands={}),
+                             OverlayInfo(profile="side", show_help=True, keys=keys))
+    assert (with_bands != keys_only).any(axis=2).sum() > 2000
