@@ -119,46 +119,54 @@ def _runs(rows: Sequence[tuple[int, float, float, float, str]], step: int = 1) -
     return runs
 
 
-def timeline_plot(f: SessionFacts, metric: str) -> str:
-    """The metric over the session: mean a second with its range, the band shaded behind, alerts marked."""
+def timeline_plot(sessions: Sequence[SessionFacts], metric: str) -> str:
+    """The metric over one session or a day's sessions on one clock: the mean of each stored row with
+    its range, the band shaded behind, alerts marked, gaps where nothing was measured."""
     import matplotlib.dates as mdates
-
-    rows = f.series[metric]
-    start = f.session.start
-    when = [dt.datetime.fromtimestamp(start + r[0]) for r in rows]
-    fig = _figure(7.2, 2.3)
-    ax = fig.add_subplot()
-    for a, b, band in _runs(rows, f.step):
-        ax.axvspan(dt.datetime.fromtimestamp(start + a), dt.datetime.fromtimestamp(start + b),
-                   color=BAND_COLOURS.get(band, "#ddd"), alpha=0.35, lw=0)
-    # Break the line and its range where seconds are missing (away, paused).
     import numpy as np
 
-    xs, mean, lo, hi = [], [], [], []
-    prev = None
-    for r, w in zip(rows, when):
-        if prev is not None and r[0] - prev > 2 * f.step:
-            xs.append(mdates.date2num(w) - 1e-6)
-            mean.append(np.nan)
-            lo.append(np.nan)
-            hi.append(np.nan)
-        xs.append(mdates.date2num(w))
-        mean.append(r[1])
-        lo.append(r[2])
-        hi.append(r[3])
-        prev = r[0]
+    fig = _figure(7.2, 2.3)
+    ax = fig.add_subplot()
+    xs: list[float] = []
+    mean: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    first = last = None
+    for f in sessions:
+        rows = f.series.get(metric) or []
+        start = f.session.start
+        for a, b, band in _runs(rows, f.step):
+            ax.axvspan(dt.datetime.fromtimestamp(start + a), dt.datetime.fromtimestamp(start + b),
+                       color=BAND_COLOURS.get(band, "#ddd"), alpha=0.35, lw=0)
+        prev = None
+        for r in rows:
+            x = mdates.date2num(dt.datetime.fromtimestamp(start + r[0]))
+            if prev is None or r[0] - prev > 2 * f.step:  # away, paused, or the next session: a gap
+                xs.append(x - 1e-6)
+                mean.append(np.nan)
+                lo.append(np.nan)
+                hi.append(np.nan)
+            xs.append(x)
+            mean.append(r[1])
+            lo.append(r[2])
+            hi.append(r[3])
+            prev = r[0]
+        if rows:
+            first = start + rows[0][0] if first is None else min(first, start + rows[0][0])
+            last = start + rows[-1][0] if last is None else max(last, start + rows[-1][0])
+        for e in f.alerts:
+            if e["metric"] == metric:
+                x = mdates.date2num(dt.datetime.fromtimestamp(start + e["t"]))
+                ax.axvline(x, color="#D55E00", lw=1.5)
+                ax.annotate(_("alert"), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
+                            textcoords="offset points", color="#D55E00", fontsize=8, fontweight="bold")
     ax.plot(xs, mean, color="black", lw=1.0)
     ax.fill_between(xs, lo, hi, color="black", alpha=0.12, lw=0)
     for cut in CUT_OFFS.get(metric, ()):
         ax.axhline(cut, color="#555", lw=0.8, ls="--")
-    for e in f.alerts:
-        if e["metric"] == metric:
-            ax.axvline(dt.datetime.fromtimestamp(start + e["t"]), color="#D55E00", lw=1.5)
-            ax.annotate(_("alert"), (mdates.date2num(dt.datetime.fromtimestamp(start + e["t"])), 1.0),
-                        xycoords=("data", "axes fraction"), xytext=(2, -10), textcoords="offset points",
-                        color="#D55E00", fontsize=8, fontweight="bold")
     ax.set_ylabel(f"{metric_label(metric)} ({unit(metric)})", fontsize=8)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if rows[-1][0] - rows[0][0] < 1200 else "%H:%M"))
+    short = first is not None and last is not None and last - first < 1200
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if short else "%H:%M"))
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3, lw=0.5)
     from matplotlib.patches import Patch
@@ -365,19 +373,24 @@ def _session_section(page: Page, f: SessionFacts) -> None:
     page.heading(_session_line(f.session))
     page.add(bands_plot(f))
     _bands_table(page, f)
+    _timelines(page, [f])
+    page.heading(_("Alerts"), 3)
+    _alerts_table(page, f)
+
+
+def _timelines(page: Page, facts: Sequence[SessionFacts]) -> None:
+    """Each watched angle over time: one session, or a day's sessions on one clock."""
     page.heading(_("Angles over time"), 3)
     page.para(_("The black line is the mean of each second, the grey band its range; the background shows the "
                 "band of each second; red lines mark alerts; dashed lines are the clinical CVA cut-offs "
                 "(45.5 and 50 deg). Gaps are time away from the camera."), "note")
-    if f.step > 1:
+    if any(f.step > 1 for f in facts):
         page.para(_("This session is kept a minute at a time (older sessions are condensed): each point is a "
                     "minute, with the band and state held most of that minute."), "note")
-    watched = {KIND_METRIC[k][0] for k in f.kinds}
+    watched = {KIND_METRIC[k][0] for f in facts for k in f.kinds}
     for metric in PLOTTED:
-        if metric in watched and f.series.get(metric):
-            page.add(timeline_plot(f, metric))
-    page.heading(_("Alerts"), 3)
-    _alerts_table(page, f)
+        if metric in watched and any(f.series.get(metric) for f in facts):
+            page.add(timeline_plot(facts, metric))
 
 
 def _compare_section(page: Page, before: SessionFacts, after: SessionFacts) -> None:
@@ -501,11 +514,14 @@ def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.dat
     elif len(facts) == 1:
         _session_section(page, facts[0])
     else:
+        one_day = len({f.session.start_local.date() for f in facts}) == 1
         _trend_section(page, facts)
         overall = _overall(facts)
-        page.heading(_("All sessions together"))
+        page.heading(_("Your day") if one_day else _("All sessions together"))
         page.add(bands_plot(overall))
         _bands_table(page, overall)
+        if one_day:  # the picture of a day: every session on one clock
+            _timelines(page, facts)
     _stored_section(page, conn, req.person, db)
     return page.render()
 

@@ -149,3 +149,28 @@ def test_report_in_dutch_and_clear_errors(history: Path, tmp_path: Path, capsys:
     err = capsys.readouterr().err
     assert "nothing recorded for nobody" in err and "no session 99" in err and "no history yet" in err
     assert "Traceback" not in err
+
+
+@needs_chromium
+def test_a_day_report_puts_the_sessions_on_one_clock(history: Path, tmp_path: Path) -> None:
+    """An office worker's day: two sessions of the same day in one picture per angle."""
+    import datetime as dt
+
+    data = tmp_path / "data"
+    shutil.copytree(history, data)
+    conn = sqlite3.connect(data / "history.sqlite3", isolation_level=None)
+    start = conn.execute("SELECT start FROM sessions WHERE id = 1").fetchone()[0]
+    day = dt.datetime.fromtimestamp(start).date()
+    shift = -600 if dt.datetime.fromtimestamp(start - 600).date() == day else 600  # same day either way
+    cols = "person_id, start, end, end_reason, profile, view, source, model, app_version, calibration_id"
+    sid = conn.execute(f"INSERT INTO sessions ({cols}) SELECT person_id, start + {shift}, end + {shift}, end_reason, "
+                       f"profile, view, source, model, app_version, calibration_id FROM sessions WHERE id = 1").lastrowid
+    _copy_rows(conn, 1, sid, 0)
+    conn.close()
+    out = tmp_path / "day.html"
+    page = report(data, out, "--from", day.isoformat(), "--to", day.isoformat())
+    assert "Your day" in page and "All sessions together" not in page
+    assert len(re.findall(r"<tr><td[^>]*>\d{4}-\d\d-\d\d</td><td[^>]*>2</td>", page)) == 1  # one day, two sessions
+    dom = open_in_chromium(out, tmp_path)
+    # The bands chart and one picture per watched angle (CVA, neck flexion), all decoded.
+    assert re.search(r'data-images="3" data-decoded="3"', dom)
