@@ -163,8 +163,9 @@ def test_a_day_report_puts_the_sessions_on_one_clock(history: Path, tmp_path: Pa
     day = dt.datetime.fromtimestamp(start).date()
     shift = -600 if dt.datetime.fromtimestamp(start - 600).date() == day else 600  # same day either way
     cols = "person_id, start, end, end_reason, profile, view, source, model, app_version, calibration_id"
-    sid = conn.execute(f"INSERT INTO sessions ({cols}) SELECT person_id, start + {shift}, end + {shift}, end_reason, "
-                       f"profile, view, source, model, app_version, calibration_id FROM sessions WHERE id = 1").lastrowid
+    sid = conn.execute(f"INSERT INTO sessions ({cols}) SELECT person_id, start + {shift}, end + {shift}, "
+                       f"end_reason, profile, view, source, model, app_version, calibration_id FROM sessions "
+                       f"WHERE id = 1").lastrowid
     _copy_rows(conn, 1, sid, 0)
     conn.close()
     out = tmp_path / "day.html"
