@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -121,7 +122,8 @@ def report_main(args: argparse.Namespace) -> int:
         page = build(conn, path, ReportRequest(person, selection, tuple(args.compare) if args.compare else None))
     finally:
         conn.close()
-    out = Path(args.out or f"posture-report-{person}-{dt.date.today().isoformat()}.html")
+    safe = re.sub(r"[^\w.-]+", "_", person).strip("._") or "person"  # a name is not always a file name
+    out = Path(args.out or f"posture-report-{safe}-{dt.date.today().isoformat()}.html")
     _write_atomically(out, page)
     print(_("wrote {path}").format(path=out))
     return 0
