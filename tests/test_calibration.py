@@ -197,15 +197,27 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     assert all(s["calibrated"] for s in records if s["type"] == "sample" and s["present"])
     assert [x["kind"] for x in records if x["type"] == "alert"] == ["forward_head"]
     assert any(s["bands"].get("cva_deg") == "bad" for s in records if s["type"] == "sample")
-    # A patient whose habitual posture is this slump is calibrated in it: judged against their own
-    # posture, holding it is no deviation (the clinical band still says where it stands).
-    r = run_cli("--source", str(slumped), "--profile", "side", "--calibrate", "--data-dir", str(data))
+    # A patient whose habitual posture is this slump is calibrated in it (under their own name, beside
+    # the user's calibration): judged against their own posture, holding it is no deviation (the
+    # clinical band still says where it stands).
+    r = run_cli("--source", str(slumped), "--profile", "side", "--calibrate", "--data-dir", str(data),
+                "--person", "pat-07")
     assert r.returncode == 0, r.stderr
+    assert (data / "calibrations" / "people" / "pat-07" / "side.json").exists()
+    assert load_baseline(data, "side").median("cva_deg") == stored.median("cva_deg")  # the user's is untouched
     r = run_cli("--source", str(slumped), "--profile", "side", "--data-dir", str(data), "--log", str(log),
-                "--alert-after", "5")
+                "--alert-after", "5", "--person", "pat-07")
     records = [json.loads(x) for x in log.read_text().splitlines()]
     assert not [x for x in records if x["type"] == "alert" and x["kind"] == "forward_head"]
     assert all(s["bands"].get("cva_deg") == "bad" for s in records if s["type"] == "sample" and s["present"])
+    # The history keeps both calibrations, each with its person, and the session names the one it used.
+    from posture import history
+
+    conn = history.connect(history.db_path(data))
+    [session] = history.find_sessions(conn, history.Selection(person="pat-07"))
+    assert session.calibration == load_baseline(data, "side", "pat-07").created
+    assert history.counts(conn, "pat-07")["calibrations"] == 1
+    conn.close()
 
 
 def test_calibration_refused_from_the_command_line(tmp_path: Path) -> None:
