@@ -254,10 +254,14 @@ class App:
         self.status(_("profile {profile}").format(profile=profile))
         # Sinks that keep sessions (the history) end this one, with its open alerts closed, and start another.
         closing = old.finish(self._last_t) if self._last_t is not None else []
+        self._tell_sinks("new_session", profile, baseline, closing)
+
+    def _tell_sinks(self, method: str, *args: object) -> None:
+        """Call an optional sink method (the history's new_session, calibrated) on the sinks that have it."""
         for sink in self.sinks:
-            start = getattr(sink, "new_session", None)
-            if start is not None:
-                start(profile, baseline, closing)
+            call = getattr(sink, method, None)
+            if call is not None:
+                call(*args)
 
     def status(self, message: str) -> None:
         """Tell every sink (terminal, window) something; an empty message clears it."""
@@ -312,10 +316,7 @@ class App:
             return
         self._baseline = baseline
         self.pipeline.set_baseline(baseline)
-        for sink in self.sinks:  # the history attaches the calibration to the session
-            calibrated = getattr(sink, "calibrated", None)
-            if calibrated is not None:
-                calibrated(baseline)
+        self._tell_sinks("calibrated", baseline)  # the history attaches the calibration to the session
         self.status(_("calibrated: judging against your upright posture"))
         if self.calibrate_only:
             self._stop = True

@@ -171,10 +171,16 @@ def _list(sessions: Sequence[h.Session], path: Path) -> None:
                                                                     "finished" else ""))
 
 
-def _export_csv(conn: Any, sessions: Sequence[h.Session], folder: Path) -> None:
+def _tables(conn: Any, sessions: Sequence[h.Session]) -> dict[str, list[dict[str, Any]]]:
+    """The export's rows, by table."""
     tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": []}
     for table, row in h.export_rows(conn, sessions):
         tables[table].append(row)
+    return tables
+
+
+def _export_csv(conn: Any, sessions: Sequence[h.Session], folder: Path) -> None:
+    tables = _tables(conn, sessions)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for table, rows in tables.items():
@@ -191,10 +197,8 @@ def _export_csv(conn: Any, sessions: Sequence[h.Session], folder: Path) -> None:
 
 
 def _export_json(conn: Any, sessions: Sequence[h.Session], path: Path) -> None:
-    tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": []}
-    for table, row in h.export_rows(conn, sessions):
-        tables[table].append(row)
-    _write_atomically(path, json.dumps({"schema": h.SCHEMA_VERSION, **tables}, ensure_ascii=False, indent=1))
+    _write_atomically(path, json.dumps({"schema": h.SCHEMA_VERSION, **_tables(conn, sessions)}, ensure_ascii=False,
+                                       indent=1))
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -90,13 +90,10 @@ def read_facts(conn: sqlite3.Connection, s: h.Session, with_series: bool = True)
 
 
 def _figure(width_in: float, height_in: float) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    """A figure drawn without pyplot (no GUI backend involved)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width_in, height_in), dpi=150, layout="constrained")
-    return fig
+    return Figure(figsize=(width_in, height_in), dpi=150, layout="constrained")
 
 
 def _png(fig: Any, alt: str) -> str:
