@@ -36,6 +36,10 @@ class PersonSelector:
         settle_s: a new place held this long becomes the reference (the chair was moved, or the
             tracker first locked onto something else); with a calibration, the app suggests
             calibrating again.
+        confirm_s: without a calibration, the user's place counts as known only once they have been
+            seen there (within ``max_shift``) this long; until then every plausible person is judged
+            and the place follows them, so that a skeleton the tracker locks onto for a moment at the
+            start does not make the real user look "moved" for ``settle_s``.
         min_front_width: a frontal skeleton whose shoulders span less than this share of the image
             height is no one at the desk (the tracker sometimes locks onto something tiny: 2-12 %
             of the width in a dim webcam video, where users span 29-42 %).
@@ -43,16 +47,19 @@ class PersonSelector:
     """
 
     def __init__(self, reference: Position | None = None, *, max_shift: float = 1.2, adapt_s: float = 120.0,
-                 settle_s: float = 30.0, min_front_width: float = 0.25, min_size: float = 0.06) -> None:
+                 settle_s: float = 30.0, confirm_s: float = 5.0, min_front_width: float = 0.25,
+                 min_size: float = 0.06) -> None:
         self.calibrated = reference
         self.max_shift = max_shift
         self.adapt_s = adapt_s
         self.settle_s = settle_s
+        self.confirm_s = confirm_s
         self.min_front_width = min_front_width
         self.min_size = min_size
         self._running: Position | None = None
         self._last: Position | None = None
         self._last_t: float | None = None
+        self._seen_since: float | None = None  # since when the uncalibrated place has held
         self._away_since: float | None = None  # when the user was first seen off their place
         self._away_at: Position | None = None
         self.resettled = False  # a calibrated user has settled somewhere else
@@ -90,7 +97,7 @@ class PersonSelector:
         if not people:
             return None, AWAY
         chosen, pos = self.choose(people)
-        reference = self._running if self.resettled else (self.calibrated or self._running)
+        reference = self._running if self.resettled else (self.calibrated or self._known_place())
         if reference is not None and pos.distance(reference) > self.max_shift:
             if self._away_at is None or pos.distance(self._away_at) > self.max_shift:
                 self._away_since, self._away_at = t, pos
@@ -104,11 +111,19 @@ class PersonSelector:
         self._adapt(pos, t)
         return chosen, PRESENT
 
+    def _known_place(self) -> Position | None:
+        """The uncalibrated reference, once the user has held it for ``confirm_s``."""
+        if self._running is None or self._seen_since is None or self._last_t is None:
+            return None
+        return self._running if self._last_t - self._seen_since >= self.confirm_s else None
+
     def _adapt(self, pos: Position, t: float) -> None:
         if self.calibrated is not None and not self.resettled:
             return
-        if self._running is None or self._last_t is None:
-            self._running, self._last_t = pos, t
+        if self._running is None or self._last_t is None or pos.distance(self._running) > self.max_shift:
+            # A first sighting, or (before the place is known, or once a new place has settled) a
+            # different place: start over from here.
+            self._running, self._last_t, self._seen_since = pos, t, t
             return
         a = min(1.0, max(0.0, t - self._last_t) / self.adapt_s)
         r = self._running
@@ -119,7 +134,7 @@ class PersonSelector:
     def reset(self) -> None:
         """Forget the running reference (an unrelated image follows)."""
         self._running = self._last = self._away_at = None
-        self._last_t = self._away_since = None
+        self._last_t = self._away_since = self._seen_since = None
 
 
 class PoseModel(Protocol):

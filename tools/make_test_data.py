@@ -4,8 +4,11 @@
 
 - side_desk: all 152 photos, scaled to 384x384 and stored as JPEG quality 80 (the head-forward AUC
   is the same as at full size: 0.874 against 0.876), with labels.csv (keypoints scaled alike).
-- front_webcam: every frame of the two sideways-lean videos (ngatrai, ngaphai) and the upright
-  frames of the other eight, scaled to 480x270, JPEG quality 80, with labels.csv.
+- front_webcam: every frame of the sideways-lean video ngatrai and the upright frames of the other
+  nine, scaled to 320x180, JPEG quality 70, with labels.csv.
+- front_webcam_start: the first 24 frames of video WIN_20251109_18_42_31 at their full 640x360
+  (JPEG quality 85), where the tracker first locks onto a small false skeleton before it finds the
+  user: the selector must not keep the real user out because of it.
 - clips: phone_front_low.mp4 as it is, and the per-frame truth of it and of desk_side (whose video
   ships as the demo clip posture/data/demo_desk_side.mp4), reduced to the columns the tests use.
 """
@@ -62,6 +65,20 @@ def front_webcam(shared: Path) -> None:
         w.writerows(kept)
 
 
+def front_webcam_start(shared: Path, video: str = "WIN_20251109_18_42_31_Pro", count: int = 24) -> None:
+    out = OUT / "front_webcam_start"
+    shutil.rmtree(out, ignore_errors=True)
+    rows = [r for r in csv.DictReader(open(shared / "front_webcam" / "labels.csv", encoding="utf-8"))
+            if r["video"] == video]
+    kept = sorted(rows, key=lambda r: int(r["frame"]))[:count]
+    for r in kept:
+        save_jpeg(shared / "front_webcam" / r["file"], out / r["file"], (640, 360), quality=85)
+    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["file", "label", "video", "frame", "persons"])
+        w.writeheader()
+        w.writerows(kept)
+
+
 def clips(shared: Path) -> None:
     out = OUT / "clips"
     out.mkdir(parents=True, exist_ok=True)
@@ -80,6 +97,7 @@ def main() -> None:
     args = ap.parse_args()
     side_desk(args.shared)
     front_webcam(args.shared)
+    front_webcam_start(args.shared)
     clips(args.shared)
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"tests/data: {total / 1e6:.1f} MB")
