@@ -137,6 +137,23 @@ def test_head_tilt_is_suppressed_while_leaning() -> None:
     assert mon.states["head_tilt"] is State.GOOD
 
 
+def test_a_tilt_right_after_a_lean_is_judged_while_the_lean_releases() -> None:
+    mon = monitor(LEAN, TILT)
+    t = 0.0
+    for _ in range(100):  # 10 s leaning
+        mon.update(Metrics(view="front", lateral_lean_deg=9.0, head_tilt_deg=15.0), t)
+        t += 0.1
+    # Straight back up at the trunk (5 deg: inside the limit, not yet past the release point), head
+    # still rolled: the lean is releasing, and the head tilt counts at once.
+    mon.update(Metrics(view="front", lateral_lean_deg=5.0, head_tilt_deg=15.0), t)
+    assert mon.states["lean"] is State.DEVIATING and mon.states["head_tilt"] is State.DEVIATING
+    # A lean past its limit again hides the tilt: the tilt ends (after its release time), the lean goes on.
+    for _ in range(60):
+        t += 0.1
+        mon.update(Metrics(view="front", lateral_lean_deg=9.0, head_tilt_deg=15.0), t)
+    assert mon.states["lean"] is not State.GOOD and mon.states["head_tilt"] is State.GOOD
+
+
 def test_finish_closes_open_alerts() -> None:
     mon = monitor(PHONE)
     run(mon, [(35, 70)])
