@@ -109,6 +109,26 @@ def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
     conn.close()
 
 
+def test_a_profile_switch_ends_the_old_profiles_alert_in_the_log(demo_landmarks, tmp_path: Path) -> None:
+    import json
+
+    from posture.sinks.jsonlog import JsonLinesLog
+
+    # Alert after 5 s: the slump (from 22 s) alerts at about 27 s; the phone profile takes over at 40 s.
+    app, _, _ = make_app(demo_landmarks, tmp_path, {80: "2", 90: "q"}, alerts={"alert_after_s": 5.0})
+    app.sinks.append(JsonLinesLog(tmp_path / "log.jsonl"))
+    app.run()
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    alerts = [r for r in records if r.get("type") == "alert"]
+    ends = [r for r in records if r.get("type") == "alert_end"]
+    assert alerts and app.pipeline.settings.profile == "phone"
+    # Every alert of the side profile ends in the log, at the switch (40 s), before the phone's samples.
+    assert sorted(r["kind"] for r in ends) == sorted(r["kind"] for r in alerts)
+    assert all(r["reason"] == "finished" and r["t"] == pytest.approx(40.0, abs=0.6) for r in ends)
+    last_end = max(i for i, r in enumerate(records) if r.get("type") == "alert_end")
+    assert any(r.get("type") == "sample" for r in records[last_end:])
+
+
 def test_snooze_holds_alerts_and_can_be_ended(demo_landmarks, tmp_path: Path) -> None:
     # Alert after 5 s: the slump (from 22 s) would alert at about 27 s.
     app, display, _ = make_app(demo_landmarks, tmp_path, {2: "z"}, alerts={"alert_after_s": 5.0})

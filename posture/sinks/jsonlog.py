@@ -69,6 +69,12 @@ class JsonLinesLog:
         if message:
             self.write({"type": "status", "message": message})
 
+    def new_session(self, profile: str, baseline: object, final_events: Sequence[Event] = ()) -> None:
+        """Another profile from now on: the old profile's open alerts end here (the following samples
+        carry the new profile's judgement)."""
+        for event in final_events:
+            self.write(event.as_record())
+
     def close(self, final_events: Sequence[Event] = ()) -> None:
         for event in final_events:
             self.write(event.as_record())
