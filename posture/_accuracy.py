@@ -541,10 +541,10 @@ def run(data: Path, out: Path | None, model: str, sections: Sequence[str]) -> Re
     extra = _extra_sections()
     funcs.update(extra)
     for name in sections:
-        if (data / name).exists():
+        if (data / FOLDERS.get(name, name)).exists():
             funcs[name](data, model, rep)
         else:
-            rep.add(f"## {name}", "", f"(not run: `{data / name}` is missing)", "")
+            rep.add(f"## {name}", "", f"(not run: `{data / FOLDERS.get(name, name)}` is missing)", "")
     rep.add(f"_Run time {time.time() - start:.0f} s._", "")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -555,8 +555,10 @@ def run(data: Path, out: Path | None, model: str, sections: Sequence[str]) -> Re
 
 def _extra_sections() -> dict[str, Callable[[Path, str, Report], None]]:
     from ._angle_accuracy import section_synthetic
+    from ._robustness import section_robustness
 
-    return {"synthetic": section_synthetic}
+    return {"synthetic": section_synthetic, "robustness": section_robustness}
 
 
-SECTIONS = ("side_desk", "front_webcam", "synthetic", "clips")
+SECTIONS = ("side_desk", "front_webcam", "robustness", "synthetic", "clips")
+FOLDERS = {"robustness": "front_webcam"}  # sections that read another section's footage

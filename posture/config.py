@@ -168,6 +168,9 @@ class PoseSettings:
 
     min_visibility: float = _opt(0.5, 0, 1, doc=N_(
         "a landmark less visible than this makes the metrics built on it unknown"))
+    min_face_light: float = _opt(25.0, 0, 255, doc=N_(
+        "darker than this around the face (mean grey level, 0-255), nothing is judged: the model places "
+        "landmarks it cannot see"))
     num_poses: int = _opt(3, 1, 5, doc=N_("people to look for; the app judges the primary user among them"))
     people_check_s: float = _opt(3.0, 0.5, 60, unit="s", doc=N_(
         "how often to look for other people in the frame (the user is followed in between)"))

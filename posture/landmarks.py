@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import IntEnum
 
+import cv2
 import numpy as np
 
 
@@ -33,6 +35,7 @@ class LM(IntEnum):
 
 
 N_LANDMARKS = 33
+FACE = (LM.NOSE, LM.LEFT_EYE, LM.RIGHT_EYE, LM.LEFT_EAR, LM.RIGHT_EAR, LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
 
 # Bones drawn as the skeleton (upper body and legs), as landmark index pairs.
 SKELETON: tuple[tuple[int, int], ...] = (
@@ -55,6 +58,8 @@ class Landmarks:
         world: (33, 3) metric 3D positions in metres, origin between the hips, x to the image's
             right, y down, z away from the camera; None when the model gave none.
         image_size: (width, height) of the analysed image in pixels.
+        face_light: mean brightness (0-255) of the picture around the face, measured by the pose
+            stage; None when not measured.
     """
 
     px: np.ndarray
@@ -63,6 +68,7 @@ class Landmarks:
     presence: np.ndarray
     world: np.ndarray | None
     image_size: tuple[int, int]
+    face_light: float | None = None
 
     def visible(self, index: int, min_visibility: float) -> bool:
         """True when landmark ``index`` is confidently visible and inside the image."""
@@ -75,7 +81,23 @@ class Landmarks:
     def shifted(self, dx: float, dy: float, image_size: tuple[int, int]) -> "Landmarks":
         """The same landmarks found in a crop whose top-left corner is at (dx, dy) of a larger image."""
         return Landmarks(px=self.px + np.array([dx, dy]), depth=self.depth, visibility=self.visibility,
-                         presence=self.presence, world=self.world, image_size=image_size)
+                         presence=self.presence, world=self.world, image_size=image_size,
+                         face_light=self.face_light)
+
+    def with_face_light(self, image_bgr: np.ndarray) -> "Landmarks":
+        """The same landmarks with the brightness around the face measured in their image: the mean
+        grey level of the box around the nose, eyes, ears and mouth, widened by a quarter."""
+        pts = self.px[list(FACE)]
+        (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+        pad = 0.25 * max(x1 - x0, y1 - y0)
+        h, w = image_bgr.shape[:2]
+        xa, ya = int(max(x0 - pad, 0)), int(max(y0 - pad, 0))
+        xb, yb = int(min(x1 + pad, w)), int(min(y1 + pad, h))
+        if xb <= xa or yb <= ya:  # the face lies outside the picture
+            return self
+        patch = image_bgr[ya:yb, xa:xb]
+        grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY) if patch.ndim == 3 else patch
+        return dataclasses.replace(self, face_light=float(grey.mean()))
 
     def box(self, min_visibility: float = 0.5) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) pixel box around the landmarks that are inside the image."""

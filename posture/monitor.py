@@ -142,7 +142,8 @@ class Event:
         end: when the alert ended (alert_end only).
         reason: why an alert came: "sustained" (the configured delay) or "iso11226" (a severe
             posture held as long as ISO 11226 allows); why it ended: "recovered", "unknown"
-            (metric or person gone) or "finished".
+            (metric or person gone) or "finished"; why a metric is unmeasurable: "dark" (too dark
+            around the face) or "" (the landmarks it needs are not visible).
     """
 
     type: str
@@ -372,8 +373,9 @@ class Monitor:
         """Time per state for each alert kind so far."""
         return {k: tr.durations for k, tr in self._trackers.items()}
 
-    def update(self, metrics: Metrics | None, t: float) -> list[Event]:
-        """Advance all state machines with one frame's metrics (None: nobody in view)."""
+    def update(self, metrics: Metrics | None, t: float, unknown_reason: str | None = None) -> list[Event]:
+        """Advance all state machines with one frame's metrics (None: nobody in view); ``unknown_reason``
+        says why unknown metrics are unknown ("dark"), for the one-time notice."""
         if self._last_t is not None:
             dt = t - self._last_t
             if 0 < dt <= self.max_step_s:
@@ -398,13 +400,15 @@ class Monitor:
             if event is not None:
                 events.append(event)
             if metrics is not None and rule is not None and rule.metric in VIEW_METRICS[metrics.view]:
-                notice = self._notice(kind, rule.metric, value, t)
+                notice = self._notice(kind, rule.metric, value, t, unknown_reason)
                 if notice is not None:
                     events.append(notice)
         return events
 
-    def _notice(self, kind: str, metric: str, value: float | None, t: float) -> Event | None:
-        """Once per episode: a metric that stays unknown while the user is in view (hidden landmarks)."""
+    def _notice(self, kind: str, metric: str, value: float | None, t: float,
+                reason: str | None = None) -> Event | None:
+        """Once per episode: a metric that stays unknown while the user is in view (hidden landmarks,
+        or ``reason`` "dark": too dark around the face)."""
         if value is not None:
             self._unknown_since.pop(kind, None)
             self._noticed.discard(kind)
@@ -413,7 +417,7 @@ class Monitor:
         if kind in self._noticed or t - since < self.timing.unknown_notice_s:
             return None
         self._noticed.add(kind)
-        return Event("unmeasurable", kind, t, since, None, metric)
+        return Event("unmeasurable", kind, t, since, None, metric, reason=reason or "")
 
     def snooze(self, until: float) -> None:
         """Raise no alert before ``until`` (the judging goes on); -inf cancels."""

@@ -157,10 +157,15 @@ class Pipeline:
             self.people.reset()
         lm, presence = self.tracker.find(frame.image, frame.t)
         raw: Metrics | None = None
+        dark = False
         if lm is not None:
             view = self._view(lm, frame.t)
             self.last_view = view
-            raw = compute_metrics(lm, view, min_visibility=self.settings.pose.min_visibility)
+            # In the dark the model still places every landmark, with full confidence, where it guesses
+            # them to be: nothing is measured then (docs/accuracy.md, robustness).
+            dark = lm.face_light is not None and lm.face_light < self.settings.pose.min_face_light
+            raw = Metrics(view=view) if dark else compute_metrics(lm, view,
+                                                                   min_visibility=self.settings.pose.min_visibility)
         if self.recorder is not None:
             self.recorder.add(raw, lm, frame.t)
         view_rules = self.rules.get(raw.view, []) if raw is not None else []
@@ -171,7 +176,7 @@ class Pipeline:
             return Observation(frame, lm, raw, self.last_view if lm is not None else None, states, (), raw, bands,
                                self.tracker.count, presence, calibrated)
         metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
-        events = self.monitor.update(metrics, frame.t)
+        events = self.monitor.update(metrics, frame.t, unknown_reason="dark" if dark else None)
         reminder = self.breaks.update(lm is not None, frame.t) if self.breaks is not None else None
         if reminder is not None and frame.t >= self.monitor.snoozed_until:  # a snooze holds break reminders too
             events.append(reminder)

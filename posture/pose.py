@@ -105,7 +105,8 @@ class PoseEstimator:
             result = self._detect(mp_image, t)
         self._calls += 1
         h, w = image_bgr.shape[:2]
-        return [landmarks_from_result(result, (w, h), i) for i in range(len(result.pose_landmarks or []))]
+        return [landmarks_from_result(result, (w, h), i).with_face_light(image_bgr)
+                for i in range(len(result.pose_landmarks or []))]
 
     def _detect(self, mp_image: Any, t: float) -> Any:
         if self.video:

@@ -13,17 +13,20 @@ from tests.conftest import DATA, ROOT
 def test_accuracy_benchmark_on_the_test_subset(tmp_path: Path) -> None:
     out = tmp_path / "accuracy.md"
     r = subprocess.run([sys.executable, "-m", "posture.bench", "accuracy", "--data", str(DATA), "--out", str(out),
-                        "--only", "side_desk", "front_webcam", "clips"],
+                        "--only", "side_desk", "front_webcam", "robustness", "clips"],
                        capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     text = out.read_text()
     assert text.startswith("# Accuracy") and "python -m posture.bench accuracy" in text
-    for heading in ("## side_desk", "## front_webcam", "## clips"):
+    for heading in ("## side_desk", "## front_webcam", "## robustness", "## clips"):
         assert heading in text
     assert "| balanced accuracy | recall bad | recall good |" in text
     figures = json.loads(out.with_suffix(".json").read_text())
     assert figures["side_desk"]["auc"] > 0.8  # the test copies are smaller but tell the same story
     assert figures["front_webcam_upright_alerts"] == {"false": 0, "true": 0}
+    # In the dark nothing is judged, so nothing is misjudged; a hidden face is not caught (documented).
+    dark = figures["robustness"]["dim_15"]
+    assert dark["frames"] > 100 and dark["unknown"] == dark["frames"] and dark["false"] == dark["alerts"] == 0
     clips = {(c["clip"], c["calibrated"]): c for c in figures["clips"]}
     assert clips[("phone_front_low", "yes")]["alerts"] >= 1 and clips[("phone_front_low", "yes")]["misplaced"] == 0
 

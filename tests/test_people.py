@@ -12,7 +12,8 @@ import pytest
 from posture.calibration import Position
 from posture.capture import Frame
 from posture.config import load_settings
-from posture.landmarks import LM
+from posture.landmarks import FACE, LM
+from posture.monitor import State
 from posture.metrics import compute_metrics
 from posture.people import AWAY, MOVED, PRESENT, PersonSelector
 from posture.pipeline import Pipeline
@@ -87,6 +88,40 @@ def test_a_false_start_of_the_tracker_does_not_keep_the_user_out() -> None:
     user = [i for i in found if Position.of(obs[i].landmarks).size > 0.15]  # the real user: large in frame
     assert user and found[0] < user[0], "the footage no longer shows a false start"
     assert all(obs[i].presence == PRESENT and obs[i].metrics is not None for i in user)
+
+
+def test_in_the_dark_nothing_is_judged_and_that_is_said_once() -> None:
+    """A real frame at full light for 5 s, then at 15 % of the light (with a webcam's noise) for 40 s:
+    the tracker still places every landmark, with full confidence, but the app measures nothing."""
+    from posture.text import unmeasurable_message
+
+    bright = webcam(FRAMES[0])
+    noise = np.random.default_rng(0).normal(0.0, 4.0, bright.shape)
+    dark = np.clip(bright * 0.15 + noise, 0, 255).astype(np.uint8)
+    settings = load_settings(None, {"source": "video", "profile": "desk"})
+    with PoseEstimator("full") as pose:
+        pipe = Pipeline(pose, settings)
+        obs = [pipe.process(Frame(bright if i < 10 else dark, i * 0.5, i)) for i in range(90)]
+    lit, unlit = obs[:10], obs[10:]
+    assert all(o.landmarks.face_light > 60 and o.metrics.cva_deg is not None for o in lit)
+    assert all(o.landmarks is not None and o.landmarks.face_light < settings.pose.min_face_light for o in unlit)
+    assert all(v is None for o in unlit for v in o.metrics.values().values())
+    assert not any(s in (State.DEVIATING, State.ALERT) for o in unlit for s in o.states.values())
+    notes = [e for o in unlit for e in o.events if e.type == "unmeasurable"]
+    assert notes and {e.reason for e in notes} == {"dark"} and len({e.kind for e in notes}) == len(notes)
+    assert "too dark" in unmeasurable_message(notes[0])
+
+
+def test_face_light_is_the_brightness_around_the_face() -> None:
+    lm = make_landmarks({LM.NOSE: (320, 200), LM.LEFT_EYE: (340, 190), LM.RIGHT_EYE: (300, 190),
+                         LM.LEFT_EAR: (360, 195), LM.RIGHT_EAR: (280, 195), LM.MOUTH_LEFT: (335, 220),
+                         LM.MOUTH_RIGHT: (305, 220)})
+    image = np.zeros((480, 640, 3), np.uint8)
+    image[190:221, 280:361] = 200  # a bright face (81 x 31 px) on a black background
+    # The box around the face, widened by a quarter of its width (20 px) on each side: 120 x 70 px.
+    assert lm.face_light is None
+    assert lm.with_face_light(image).face_light == pytest.approx(200 * 81 * 31 / (120 * 70), rel=0.03)
+    assert lm.with_face_light(np.full((480, 640, 3), 90, np.uint8)).face_light == pytest.approx(90.0)
 
 
 def person_at(x: float, y: float, scale: float = 1.0):
