@@ -119,6 +119,6 @@ def section_robustness(root: Path, model: str, rep: Report) -> None:
             "nothing when the face is darker than `pose.min_face_light` (mean grey level 25 of 255); a hidden "
             "face is not detected: it moves the readings, and only the alert delay (60 s by default, long "
             "enough for a sip from a mug) keeps it from alerting.", "")
-    rep.table(["change", "changed frames", "nobody judged (unknown)", "false judgements", "false alerts (3 s delay)"],
-              rows)
+    rep.table(["change", "changed frames", "nobody judged (unknown)", "false judgements",
+               "false alerts (3 s delay)"], rows)
     rep.figures["robustness"] = {key: dict(t) for key, t in tally.items()}

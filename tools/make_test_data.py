@@ -19,6 +19,7 @@ import argparse
 import csv
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import cv2
 
@@ -52,31 +53,31 @@ def side_desk(shared: Path) -> None:
                      **{k: f"{float(r[k]) * scale:.1f}" for k in keypoints}} for r in rows)
 
 
-def front_webcam(shared: Path) -> None:
-    out = OUT / "front_webcam"
+def front_webcam_frames(shared: Path, name: str, keep: Callable[[list[dict[str, str]]], list[dict[str, str]]],
+                        size: tuple[int, int], quality: int) -> None:
+    """Copy the front_webcam frames ``keep`` picks from its rows into tests/data/``name``, with their labels."""
+    out = OUT / name
     shutil.rmtree(out, ignore_errors=True)
-    rows = list(csv.DictReader(open(shared / "front_webcam" / "labels.csv", encoding="utf-8")))
-    kept = [r for r in rows if r["video"] in LEAN_VIDEOS or r["label"] == "upright"]
+    kept = keep(list(csv.DictReader(open(shared / "front_webcam" / "labels.csv", encoding="utf-8"))))
     for r in kept:
-        save_jpeg(shared / "front_webcam" / r["file"], out / r["file"], (320, 180), quality=70)
+        save_jpeg(shared / "front_webcam" / r["file"], out / r["file"], size, quality=quality)
     with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=["file", "label", "video", "frame", "persons"])
         w.writeheader()
         w.writerows(kept)
+
+
+def front_webcam(shared: Path) -> None:
+    front_webcam_frames(shared, "front_webcam",
+                        lambda rows: [r for r in rows if r["video"] in LEAN_VIDEOS or r["label"] == "upright"],
+                        (320, 180), 70)
 
 
 def front_webcam_start(shared: Path, video: str = "WIN_20251109_18_42_31_Pro", count: int = 24) -> None:
-    out = OUT / "front_webcam_start"
-    shutil.rmtree(out, ignore_errors=True)
-    rows = [r for r in csv.DictReader(open(shared / "front_webcam" / "labels.csv", encoding="utf-8"))
-            if r["video"] == video]
-    kept = sorted(rows, key=lambda r: int(r["frame"]))[:count]
-    for r in kept:
-        save_jpeg(shared / "front_webcam" / r["file"], out / r["file"], (640, 360), quality=85)
-    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["file", "label", "video", "frame", "persons"])
-        w.writeheader()
-        w.writerows(kept)
+    def first(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        return sorted((r for r in rows if r["video"] == video), key=lambda r: int(r["frame"]))[:count]
+
+    front_webcam_frames(shared, "front_webcam_start", first, (640, 360), 85)
 
 
 def clips(shared: Path) -> None:
