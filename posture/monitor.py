@@ -48,15 +48,16 @@ KIND_METRIC: dict[str, tuple[str, int]] = {
     "head_tilt": ("head_tilt_deg", 0),
 }
 
-# A sideways lean also rolls the head: while the trunk leans past its limit, a head tilt is not
-# reported. Only the current reading counts there, not the lean's release phase: a tilt that follows a
-# lean at once is a tilt (on the real webcam recordings, waiting for the lean's release hid 6 % of the
-# tilt frames). From the front, the head estimates are read off heights above the shoulder line, which
-# a lean or a tilted head disturbs (3-4 deg on the real webcam recordings): they wait while either
-# deviates, release phase included.
+# A sideways lean also rolls the head: while the lean deviates and the trunk is not back inside the
+# lean's release point, a head tilt is not reported. Only the current reading counts there: a tilt that
+# follows a lean at once is a tilt (on the real webcam recordings, waiting out the lean's whole release
+# time hid 3 % of the tilt frames), while a lean hovering about its limit still hides the roll it
+# brings. From the front, the head estimates are read off heights above the shoulder line, which a
+# lean or a tilted head disturbs (3-4 deg on the real webcam recordings): they wait while either
+# deviates, release time included.
 SUPPRESSED_BY: dict[str, tuple[str, ...]] = {"head_tilt": ("lean",), "forward_head": ("lean", "head_tilt"),
                                              "phone_posture": ("lean", "head_tilt")}
-SUPPRESSED_WHILE_BEYOND = frozenset({"head_tilt"})
+SUPPRESSED_WHILE_OUT = frozenset({"head_tilt"})
 
 # ISO 11226 caps how long a severe static posture may be held: the alert comes no later than that,
 # even when the configured delay is longer. Neck flexion stands in for the head inclination.
@@ -207,14 +208,14 @@ class _Tracker:
     unknown_since: float | None = None
     cooldown_until: float = -math.inf
     pending: float = 0.0  # deviating seconds not yet past the glance filter
-    badness: float | None = None  # of the last reading (see Rule.badness), None when unknown
+    inside_release: bool = True  # the last known reading was back inside the release point
     durations: Durations = field(default_factory=Durations)
 
     def suppresses(self, other_kind: str) -> bool:
         """Whether this problem, as it stands, keeps ``other_kind`` from being reported (see SUPPRESSED_BY)."""
         if self.state not in (State.DEVIATING, State.ALERT):
             return False
-        return other_kind not in SUPPRESSED_WHILE_BEYOND or (self.badness is not None and self.badness > 1.0)
+        return other_kind not in SUPPRESSED_WHILE_OUT or not self.inside_release
 
     def account(self, dt: float) -> None:
         """Attribute ``dt`` seconds to the current state."""
@@ -233,14 +234,13 @@ class _Tracker:
         """Advance with one reading; returns an event when an alert starts or ends."""
         timing = self.timing
         if value is None or rule is None:
-            self.badness = None
             if self.unknown_since is None:
                 self.unknown_since = t
             if self.state is not State.UNKNOWN and t - self.unknown_since >= timing.unknown_grace_s:
                 return self._leave(t, State.UNKNOWN, "unknown")
             return None
         self.unknown_since = None
-        self.badness = rule.badness(value)
+        self.inside_release = rule.released(value)
         beyond = rule.beyond(value) and not suppressed
         released = suppressed or rule.released(value)
 

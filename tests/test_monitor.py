@@ -143,15 +143,24 @@ def test_a_tilt_right_after_a_lean_is_judged_while_the_lean_releases() -> None:
     for _ in range(100):  # 10 s leaning
         mon.update(Metrics(view="front", lateral_lean_deg=9.0, head_tilt_deg=15.0), t)
         t += 0.1
-    # Straight back up at the trunk (5 deg: inside the limit, not yet past the release point), head
-    # still rolled: the lean is releasing, and the head tilt counts at once.
-    mon.update(Metrics(view="front", lateral_lean_deg=5.0, head_tilt_deg=15.0), t)
+    # Straight back up at the trunk (2 deg: inside the lean's release point, not yet for its release
+    # time), head still rolled: the lean is releasing, and the head tilt counts at once.
+    mon.update(Metrics(view="front", lateral_lean_deg=2.0, head_tilt_deg=15.0), t)
     assert mon.states["lean"] is State.DEVIATING and mon.states["head_tilt"] is State.DEVIATING
     # A lean past its limit again hides the tilt: the tilt ends (after its release time), the lean goes on.
     for _ in range(60):
         t += 0.1
         mon.update(Metrics(view="front", lateral_lean_deg=9.0, head_tilt_deg=15.0), t)
     assert mon.states["lean"] is not State.GOOD and mon.states["head_tilt"] is State.GOOD
+
+
+def test_a_lean_hovering_about_its_limit_raises_one_alert_not_a_tilt_too() -> None:
+    mon = monitor(LEAN, TILT)
+    events = []
+    for i in range(900):  # 90 s: the trunk at 5.8 / 6.2 deg about the 6 deg limit, the head rolled with it
+        events += mon.update(Metrics(view="front", lateral_lean_deg=5.8 if i % 2 else 6.2, head_tilt_deg=12.0),
+                             i * 0.1)
+    assert [(e.type, e.kind) for e in events] == [("alert", "lean")]
 
 
 def test_finish_closes_open_alerts() -> None:
