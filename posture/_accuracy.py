@@ -417,6 +417,8 @@ def tally(obs: Sequence[Observation], labels: Sequence[str]) -> dict[str, int]:
     alerts = [(e.kind, e.t) for o in obs for e in o.events if e.type == "alert"]
     for lab, a, b in stretches(labels):
         k = lab.split("_")[0]
+        # An alert belongs to a lean or tilt stretch up to 1 s after it (the release), to an upright
+        # stretch only on its own frames.
         inside = {kind for kind, t in alerts if obs[a].frame.t <= t <= obs[b - 1].frame.t + 1.0}
         if b - a >= 3:  # majority vote over stretches of 3 frames or more
             if k in ("lean", "tilt"):
@@ -424,7 +426,7 @@ def tally(obs: Sequence[Observation], labels: Sequence[str]) -> dict[str, int]:
                 out[f"{k}_maj"] += int(f[k][a:b].mean() > 0.5)
             else:
                 out["up_n"] += 1
-                out["up_flagged"] += int(bool(inside))
+                out["up_flagged"] += int(any(e.type == "alert" for o in obs[a:b] for e in o.events))
         if k in ("lean", "tilt") and b - a >= 8:  # shorter stretches cannot last the alert delay
             own, other = ("lean", "head_tilt") if k == "lean" else ("head_tilt", "lean")
             out[f"{k}_stn"] += 1

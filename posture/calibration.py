@@ -142,17 +142,19 @@ class CalibrationRecorder:
         self._start: float | None = None
         self._last: float | None = None
         self._frames = 0
+        self._dark = 0
         self._metrics: list[Metrics] = []
         self._positions: list[Position] = []
         self._ghost: dict[str, list[float]] = {"ear_angle_deg": [], "nose_height": []}
 
-    def add(self, metrics: Metrics | None, landmarks: Landmarks | None, t: float) -> None:
-        """One analysed frame (raw, unsmoothed metrics)."""
+    def add(self, metrics: Metrics | None, landmarks: Landmarks | None, t: float, dark: bool = False) -> None:
+        """One analysed frame (raw, unsmoothed metrics); ``dark``: too dark around the face to measure."""
         if self._start is None:
             self._start = t
         self._last = t
         self._frames += 1
-        if metrics is not None and landmarks is not None:
+        self._dark += dark
+        if metrics is not None and landmarks is not None and not dark:
             self._metrics.append(metrics)
             self._positions.append(Position.of(landmarks))
             # Raw angles of the upright posture, for the live view's ghost lines.
@@ -176,7 +178,12 @@ class CalibrationRecorder:
         if self._frames == 0:
             raise CalibrationError(_("calibration got no frames from the source"))
         present = len(self._metrics) / self._frames
-        if present < self.min_present or len(self._metrics) < 3:
+        unusable = present < self.min_present or len(self._metrics) < 3
+        if unusable and 2 * self._dark > self._frames - len(self._metrics):  # mostly too dark
+            raise CalibrationError(_(
+                "calibration refused: it was too dark around your face in {dark:.0%} of the frames; light "
+                "your face from the front and try again").format(dark=self._dark / self._frames))
+        if unusable:
             raise CalibrationError(_(
                 "calibration refused: you were in view in only {present:.0%} of the frames (at least "
                 "{needed:.0%} needed); sit in front of the camera and try again").format(

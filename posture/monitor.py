@@ -59,6 +59,8 @@ SUPPRESSED_BY: dict[str, tuple[str, ...]] = {"head_tilt": ("lean",), "forward_he
                                              "phone_posture": ("lean", "head_tilt")}
 SUPPRESSED_WHILE_OUT = frozenset({"head_tilt"})
 
+ALL_KINDS = "all"  # the kind of a notice about every problem at once (too dark to judge anything)
+
 # ISO 11226 caps how long a severe static posture may be held: the alert comes no later than that,
 # even when the configured delay is longer. Neck flexion stands in for the head inclination.
 HOLD_TABLES: dict[str, tuple[tuple[float, float], ...]] = {"phone_posture": ISO_HEAD_HOLD, "slump": ISO_TRUNK_HOLD}
@@ -143,8 +145,8 @@ class Event:
         end: when the alert ended (alert_end only).
         reason: why an alert came: "sustained" (the configured delay) or "iso11226" (a severe
             posture held as long as ISO 11226 allows); why it ended: "recovered", "unknown"
-            (metric or person gone) or "finished"; why a metric is unmeasurable: "dark" (too dark
-            around the face) or "" (the landmarks it needs are not visible).
+            (metric or person gone) or "finished"; why a metric is unmeasurable: "" (the landmarks it
+            needs are not visible) or "dark" (too dark around the face: kind "all", every problem).
     """
 
     type: str
@@ -375,7 +377,7 @@ class Monitor:
 
     def update(self, metrics: Metrics | None, t: float, unknown_reason: str | None = None) -> list[Event]:
         """Advance all state machines with one frame's metrics (None: nobody in view); ``unknown_reason``
-        says why unknown metrics are unknown ("dark"), for the one-time notice."""
+        "dark" says nothing could be measured because it is too dark (one notice for all problems)."""
         if self._last_t is not None:
             dt = t - self._last_t
             if 0 < dt <= self.max_step_s:
@@ -399,16 +401,19 @@ class Monitor:
             event = self._trackers[kind].update(value, rule, t, suppressed, snoozed=t < self.snoozed_until)
             if event is not None:
                 events.append(event)
-            if metrics is not None and rule is not None and rule.metric in VIEW_METRICS[metrics.view]:
-                notice = self._notice(kind, rule.metric, value, t, unknown_reason)
+            if unknown_reason is None and metrics is not None and rule is not None \
+                    and rule.metric in VIEW_METRICS[metrics.view]:
+                notice = self._notice(kind, rule.metric, value, t)
                 if notice is not None:
                     events.append(notice)
+        # Too dark: one notice for everything, counted from when the dark began.
+        notice = self._notice(ALL_KINDS, "", None if unknown_reason == "dark" else 0.0, t, "dark")
+        if notice is not None:
+            events.append(notice)
         return events
 
-    def _notice(self, kind: str, metric: str, value: float | None, t: float,
-                reason: str | None = None) -> Event | None:
-        """Once per episode: a metric that stays unknown while the user is in view (hidden landmarks,
-        or ``reason`` "dark": too dark around the face)."""
+    def _notice(self, kind: str, metric: str, value: float | None, t: float, reason: str = "") -> Event | None:
+        """Once per episode: a metric that stays unknown (``value`` None) while the user is in view."""
         if value is not None:
             self._unknown_since.pop(kind, None)
             self._noticed.discard(kind)
@@ -417,7 +422,7 @@ class Monitor:
         if kind in self._noticed or t - since < self.timing.unknown_notice_s:
             return None
         self._noticed.add(kind)
-        return Event("unmeasurable", kind, t, since, None, metric, reason=reason or "")
+        return Event("unmeasurable", kind, t, since, None, metric, reason=reason)
 
     def snooze(self, until: float) -> None:
         """Raise no alert before ``until`` (the judging goes on); -inf cancels."""

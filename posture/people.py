@@ -37,9 +37,10 @@ class PersonSelector:
             tracker first locked onto something else); with a calibration, the app suggests
             calibrating again.
         confirm_s: without a calibration, the user's place counts as known only once they have been
-            seen there (within ``max_shift``) this long; until then every plausible person is judged
-            and the place follows them, so that a skeleton the tracker locks onto for a moment at the
-            start does not make the real user look "moved" for ``settle_s``.
+            seen there (within ``max_shift``, without a break) this long. Until then a clearly more
+            prominent person elsewhere (1.2 times) takes the place over and is judged, so that a
+            skeleton the tracker locks onto for a moment at the start does not make the real user
+            look "moved" for ``settle_s``; a less prominent one elsewhere (standing up) is "moved".
         min_front_width: a frontal skeleton whose shoulders span less than this share of the image
             height is no one at the desk (the tracker sometimes locks onto something tiny: 2-12 %
             of the width in a dim webcam video, where users span 29-42 %).
@@ -95,9 +96,15 @@ class PersonSelector:
         """The primary user (None when nobody is judged) and why: present, away or moved."""
         people = [p for p in people if self.plausible(p)]
         if not people:
+            if self.calibrated is None and self._known_place() is None:
+                self._seen_since = None  # the place must be held without a break to count
             return None, AWAY
         chosen, pos = self.choose(people)
         reference = self._running if self.resettled else (self.calibrated or self._known_place())
+        if reference is None and self._running is not None and prominence(pos) < 1.2 * prominence(self._running):
+            # The place is not known yet: a clearly more prominent person elsewhere is the user (the
+            # first sighting was something else); anyone else away from it (standing up) is not.
+            reference = self._running
         if reference is not None and pos.distance(reference) > self.max_shift:
             if self._away_at is None or pos.distance(self._away_at) > self.max_shift:
                 self._away_since, self._away_at = t, pos
@@ -125,6 +132,8 @@ class PersonSelector:
             # different place: start over from here.
             self._running, self._last_t, self._seen_since = pos, t, t
             return
+        if self._seen_since is None:  # back after a break, before the place was known
+            self._seen_since = t
         a = min(1.0, max(0.0, t - self._last_t) / self.adapt_s)
         r = self._running
         self._running = Position(r.x + a * (pos.x - r.x), r.y + a * (pos.y - r.y), r.size + a * (pos.size - r.size),

@@ -16,6 +16,8 @@ from .monitor import Event, Monitor, Rule, State, judge_still, rules_from_settin
 from .people import AWAY, PeopleTracker, PersonSelector, PoseModel
 from .smoothing import Smoother
 
+DARK_HYSTERESIS = 1.2  # once too dark, light again only this much above pose.min_face_light
+
 
 @dataclass(frozen=True, eq=False)
 class Observation:
@@ -23,8 +25,10 @@ class Observation:
 
     Attributes:
         frame: the frame itself.
-        landmarks: the primary user's landmarks, None when nobody is judged.
-        metrics: the (smoothed) metrics that were judged, None when nobody is judged.
+        landmarks: the primary user's landmarks, None when nobody is judged (in the dark they are the
+            model's guesses: see ``dark``).
+        metrics: the (smoothed) metrics that were judged, None when nobody is judged; every value
+            None when it is too dark to measure.
         view: the camera view used ("front" or "side"), None before anyone was seen.
         states: the state of each watched alert kind after this frame.
         events: alerts raised or ended by this frame.
@@ -33,6 +37,7 @@ class Observation:
         people: how many people the model found.
         presence: "present", "away" (nobody) or "moved" (the user left their place: not judged).
         calibrated: the judgement uses the user's own calibration in this view.
+        dark: too dark around the face to measure anything (``pose.min_face_light``).
     """
 
     frame: Frame
@@ -46,10 +51,11 @@ class Observation:
     people: int = 0
     presence: str = AWAY
     calibrated: bool = False
+    dark: bool = False
 
     @property
     def present(self) -> bool:
-        """The user is in view and judged."""
+        """The user is in view (judged, or too dark to judge)."""
         return self.landmarks is not None
 
 
@@ -129,6 +135,7 @@ class Pipeline:
             if sm.enabled and not self.stills else None
         self.views = ViewTracker()
         self.last_view: str | None = None
+        self.dark = False  # too dark around the face at the last frame
         self.recorder: CalibrationRecorder | None = None
         b = settings.breaks
         self.breaks = BreakReminder(b.after_min * 60, b.reset_min * 60) if b.enabled and not self.stills else None
@@ -159,22 +166,25 @@ class Pipeline:
         raw: Metrics | None = None
         dark = False
         if lm is not None:
-            view = self._view(lm, frame.t)
-            self.last_view = view
             # In the dark the model still places every landmark, with full confidence, where it guesses
-            # them to be: nothing is measured then (docs/accuracy.md, robustness).
-            dark = lm.face_light is not None and lm.face_light < self.settings.pose.min_face_light
+            # them to be: nothing is measured then (docs/accuracy.md, robustness). Lit again only 20 %
+            # above the limit, so that a face about the limit does not flicker in and out of judgement.
+            limit = self.settings.pose.min_face_light * (DARK_HYSTERESIS if self.dark else 1.0)
+            dark = lm.face_light is not None and lm.face_light < limit
+            view = self.last_view if dark and self.last_view is not None else self._view(lm, frame.t)
+            self.last_view = view
             raw = Metrics(view=view) if dark else compute_metrics(lm, view,
                                                                    min_visibility=self.settings.pose.min_visibility)
+        self.dark = dark
         if self.recorder is not None:
-            self.recorder.add(raw, lm, frame.t)
+            self.recorder.add(raw, lm, frame.t, dark=dark)
         view_rules = self.rules.get(raw.view, []) if raw is not None else []
         calibrated = any(r.calibrated for r in view_rules)
         if self.stills:
             states = judge_still(raw, self.rules, self.monitor.kinds)
             bands = metric_bands(raw, view_rules) if raw is not None else {}
             return Observation(frame, lm, raw, self.last_view if lm is not None else None, states, (), raw, bands,
-                               self.tracker.count, presence, calibrated)
+                               self.tracker.count, presence, calibrated, dark)
         metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
         events = self.monitor.update(metrics, frame.t, unknown_reason="dark" if dark else None)
         reminder = self.breaks.update(lm is not None, frame.t) if self.breaks is not None else None
@@ -182,7 +192,7 @@ class Pipeline:
             events.append(reminder)
         bands = metric_bands(metrics, view_rules) if metrics is not None else {}
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
-                           self.tracker.count, presence, calibrated)
+                           self.tracker.count, presence, calibrated, dark)
 
     def gap(self, t: float) -> None:
         """No frames for a while (camera lost): restart smoothing, do not count the time."""

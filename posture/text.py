@@ -117,8 +117,8 @@ def alert_message(event: Event) -> str:
 def unmeasurable_message(event: Event) -> str:
     """The one-time note that a problem cannot be judged although the user is in view."""
     if event.reason == "dark":
-        return _("{problem} cannot be judged: it is too dark around your face (for {duration})").format(
-            problem=kind_label(event.kind).capitalize(), duration=duration(event.t - event.start))
+        return _("Nothing can be judged: it is too dark around your face (for {duration}); light your face "
+                 "from the front").format(duration=duration(event.t - event.start))
     needs = _(_NEEDS[event.metric]) if event.metric in _NEEDS else event.metric
     return _("{problem} cannot be judged: the camera does not see your {needs} clearly (for {duration})").format(
         problem=kind_label(event.kind).capitalize(), needs=needs, duration=duration(event.t - event.start))

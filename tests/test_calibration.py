@@ -42,11 +42,15 @@ FRONT_POINTS = {LM.LEFT_SHOULDER: (420, 300), LM.RIGHT_SHOULDER: (220, 300), LM.
                 LM.RIGHT_EAR: (280, 190), LM.NOSE: (320, 200)}
 
 
-def record(values: list[dict | None], profile: str = "desk", view: str = "front", **kwargs) -> Baseline:
+def record(values: list[dict | str | None], profile: str = "desk", view: str = "front", **kwargs) -> Baseline:
+    """A recording of these readings (None: nobody in view; "dark": the user there, too dark to measure)."""
     rec = CalibrationRecorder(profile=profile, duration_s=2.0, **kwargs)
     lm = make_landmarks(FRONT_POINTS)
     for i, v in enumerate(values):
-        rec.add(None if v is None else Metrics(view=view, **v), None if v is None else lm, i * 0.1)
+        if v == "dark":
+            rec.add(Metrics(view=view), lm, i * 0.1, dark=True)
+        else:
+            rec.add(None if v is None else Metrics(view=view, **v), None if v is None else lm, i * 0.1)
     return rec.result()
 
 
@@ -64,6 +68,8 @@ def test_recorder_keeps_robust_statistics() -> None:
 
 @pytest.mark.parametrize("values,profile,view,message", [
     ([None] * 20 + [{"cva_deg": 44.0}] * 5, "desk", "front", "in view in only 20%"),
+    (["dark"] * 20 + [{"cva_deg": 44.0}] * 5, "desk", "front", "too dark around your face in 80%"),
+    (["dark"] * 4 + [None] * 16 + [{"cva_deg": 44.0}] * 5, "desk", "front", "in view in only 20%"),
     ([{"cva_deg": 44.0 + (10 if i % 2 else -10)} for i in range(30)], "desk", "front", "you moved too much"),
     ([{"cva_deg": 50.0}] * 30, "side", "front", "needs a side view"),
     ([{"cva_deg": 50.0}] * 30, "desk", "side", "needs a front view"),

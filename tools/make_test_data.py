@@ -6,9 +6,9 @@
   is the same as at full size: 0.874 against 0.876), with labels.csv (keypoints scaled alike).
 - front_webcam: every frame of the sideways-lean video ngatrai and the upright frames of the other
   nine, scaled to 320x180, JPEG quality 70, with labels.csv.
-- front_webcam_start: the first 24 frames of video WIN_20251109_18_42_31 at their full 640x360
-  (JPEG quality 85), where the tracker first locks onto a small false skeleton before it finds the
-  user: the selector must not keep the real user out because of it.
+- front_webcam_start: the first 24 labelled frames (frames 0-29) of video WIN_20251109_18_42_31 at
+  their full 640x360 (JPEG quality 85), where the tracker first locks onto a small false skeleton
+  before it finds the user: the selector must not keep the real user out because of it.
 - clips: phone_front_low.mp4 as it is, and the per-frame truth of it and of desk_side (whose video
   ships as the demo clip posture/data/demo_desk_side.mp4), reduced to the columns the tests use.
 """

@@ -62,8 +62,7 @@ class JsonLinesLog:
 
     def handle(self, obs: Observation) -> None:
         self.write(sample_record(obs))
-        for event in obs.events:
-            self.write(event.as_record())
+        self._write_events(obs.events)
 
     def status(self, message: str) -> None:
         if message:
@@ -72,12 +71,14 @@ class JsonLinesLog:
     def new_session(self, profile: str, baseline: object, final_events: Sequence[Event] = ()) -> None:
         """Another profile from now on: the old profile's open alerts end here (the following samples
         carry the new profile's judgement)."""
-        for event in final_events:
+        self._write_events(final_events)
+
+    def _write_events(self, events: Sequence[Event]) -> None:
+        for event in events:
             self.write(event.as_record())
 
     def close(self, final_events: Sequence[Event] = ()) -> None:
-        for event in final_events:
-            self.write(event.as_record())
+        self._write_events(final_events)
         if self._fh is not None:
             try:
                 self._fh.close()
