@@ -185,7 +185,7 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     lm = obs.landmarks
     worst = next((s for s in (State.ALERT, State.DEVIATING, State.GOOD) if s in obs.states.values()), State.UNKNOWN)
 
-    if lm is not None:
+    if lm is not None and not obs.dark:  # in the dark the landmarks are guesses: not drawn
         colour = STATE_COLOURS[worst]
         for a, b in SKELETON:
             if lm.presence[a] > 0.5 and lm.presence[b] > 0.5:
@@ -209,6 +209,9 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
             share=100 * info.good_share, minutes=info.observed_s / 60), WHITE, small)
     if lm is None:
         p.text((w // 2, h // 2), info.status or _("Nobody in view"), WHITE, big, "mm")
+    elif obs.dark:
+        for n, row in enumerate(wrap(_("Too dark to measure: light your face from the front"), big, w - small)):
+            p.text((w // 2, h // 2 + n * int(big * 1.3)), row, WHITE, big, "mm")
 
     # Top right: each problem with a symbol and a word.
     y = small // 2

@@ -108,6 +108,16 @@ def test_nobody_and_help() -> None:
     assert (img.sum(axis=2) > 300).sum() > 500  # the words are there
 
 
+def test_in_the_dark_no_skeleton_and_a_word_why() -> None:
+    lit = side_obs(state=State.GOOD)
+    dark = dataclasses.replace(lit, metrics=Metrics(view="side"), bands={}, states={"forward_head": State.UNKNOWN},
+                               dark=True)
+    skeleton = colour_pixels(draw_overlay(BLACK, lit), BLUE).sum()
+    img = draw_overlay(BLACK, dark)
+    assert skeleton > 200 and colour_pixels(img, BLUE).sum() == 0
+    assert (img[200:300].sum(axis=2) > 300).sum() > 500  # the words, in the middle
+
+
 def test_help_lists_the_keys_and_where_the_bands_come_from() -> None:
     from posture.bands import MOSTAFAEE
     from posture.bands import cva_band as band_of
