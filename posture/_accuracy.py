@@ -376,15 +376,18 @@ def section_front_webcam(root: Path, model: str, rep: Report) -> None:
                            "tilt recall", "lean judged on tilt frames", "tilt judged on lean frames",
                            "lean stretches alerted", "tilt stretches alerted", "wrong-kind alerts"], results["rows"])
             t = results["total"]
-            summary_rows.append((label, t["lean_recall"], t["tilt_recall"], t["lean_on_tilt"], t["tilt_on_lean"],
+            summary_rows.append((label, t["lean_recall"], t["tilt_recall"], t["lean_recall_inner"],
+                                 t["tilt_recall_inner"], t["lean_on_tilt"], t["tilt_on_lean"],
                                  t["lean_majority"], t["tilt_majority"], t["lean_stretches"], t["tilt_stretches"],
                                  t["wrong_alerts"], t["upright_stretches_alerted"]))
             rep.figures[f"front_webcam_{'calibrated' if calibrated else 'general'}_{mode}"] = t
-    rep.add("All ten videos together. Per frame: the share of lean (tilt) frames judged a lean (tilt), and of "
-            "tilt (lean) frames judged the other kind. Per stretch of 3 frames or more: judged right by the "
+    rep.add("All ten videos together. Per frame: the share of lean (tilt) frames judged a lean (tilt), over all "
+            "of them and over those inside a stretch of 3 frames or more (its first and last frame, where the "
+            "person is still moving, left out), and of tilt (lean) frames judged the other kind. Per stretch of 3 frames or more: judged right by the "
             "majority of its frames. Alerts (3 s delay): stretches of 8 frames or more that raised their "
             "alert, alerts of the wrong kind, and upright stretches with any alert.", "")
-    rep.table(["limits", "lean recall", "tilt recall", "lean on tilt frames", "tilt on lean frames",
+    rep.table(["limits", "lean recall", "tilt recall", "lean recall inside stretches",
+               "tilt recall inside stretches", "lean on tilt frames", "tilt on lean frames",
                "lean stretches (majority)", "tilt stretches (majority)", "lean stretches alerted",
                "tilt stretches alerted", "wrong-kind alerts", "upright stretches alerted"], summary_rows)
 
@@ -417,6 +420,9 @@ def tally(obs: Sequence[Observation], labels: Sequence[str]) -> dict[str, int]:
     alerts = [(e.kind, e.t) for o in obs for e in o.events if e.type == "alert"]
     for lab, a, b in stretches(labels):
         k = lab.split("_")[0]
+        if k in ("lean", "tilt") and b - a >= 3:  # inside the stretch: its first and last frames left out
+            out[f"{k}_inner_n"] += b - a - 2
+            out[f"{k}_inner_got"] += int(f[k][a + 1:b - 1].sum())
         # An alert belongs to a lean or tilt stretch up to 1 s after it (the release), to an upright
         # stretch only on its own frames.
         inside = {kind for kind, t in alerts if obs[a].frame.t <= t <= obs[b - 1].frame.t + 1.0}
@@ -479,6 +485,8 @@ def lean_tilt_cv(recs: Mapping[str, tuple[list[dict[str, str]], list[float], lis
              "tilt_recall": tot["tilt_got"] / max(tot["tilt_n"], 1),
              "lean_on_tilt": tot["lean_on_tilt"] / max(tot["tilt_n"], 1),
              "tilt_on_lean": tot["tilt_on_lean"] / max(tot["lean_n"], 1),
+             "lean_recall_inner": tot["lean_inner_got"] / max(tot["lean_inner_n"], 1),
+             "tilt_recall_inner": tot["tilt_inner_got"] / max(tot["tilt_inner_n"], 1),
              "lean_stretches": f"{tot['lean_st']}/{tot['lean_stn']}",
              "tilt_stretches": f"{tot['tilt_st']}/{tot['tilt_stn']}",
              "wrong_alerts": tot["wrong_alerts"],
