@@ -782,4 +782,5 @@ def export_rows(conn: sqlite3.Connection, sessions: Sequence[Session]) -> Iterat
 
 
 def _iso(t: float) -> str:
-    return dt.datetime.fromtimestamp(t).isoformat(timespec="seconds")
+    """Local time with its UTC offset, so that exported times stay exact across a clock change."""
+    return dt.datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")

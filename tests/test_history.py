@@ -4,6 +4,7 @@ failing disk, crashes, export and deletion. All on real SQLite files."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import random
@@ -116,6 +117,10 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path) 
     assert main(["history", "--data-dir", str(work), "--export-json", str(tmp_path / "all.json")]) == 0
     exported = json.loads((tmp_path / "all.json").read_text())
     assert exported["sessions"][0]["person"] == "pat-01" and len(exported["aggregates"]) == len(rows)
+    # Times carry their UTC offset and give back the stored instant.
+    start = dt.datetime.fromisoformat(exported["sessions"][0]["start"])
+    assert start.utcoffset() is not None
+    assert start.timestamp() == pytest.approx(h.find_sessions(conn, h.Selection())[0].start, abs=1.0)
 
     # Deleting needs a choice; then the session and everything in it are gone.
     assert main(["history", "--data-dir", str(work), "--delete"]) == 2
