@@ -30,7 +30,7 @@ from .calibration import Baseline
 from .capture import Frame
 from .config import Settings, load_settings
 from .landmarks import Landmarks
-from .monitor import State
+from .monitor import BAD_STATES
 from .pipeline import Observation, Pipeline
 from .pose import PoseEstimator
 
@@ -302,8 +302,8 @@ def front_settings(lean: float, tilt: float, calibrated: bool, **extra: Any) -> 
 
 
 def per_frame(obs: Sequence[Observation], labels: Sequence[str]) -> dict[str, np.ndarray]:
-    lean = np.array([o.states.get("lean") in (State.DEVIATING, State.ALERT) for o in obs])
-    tilt = np.array([o.states.get("head_tilt") in (State.DEVIATING, State.ALERT) for o in obs])
+    lean = np.array([o.states.get("lean") in BAD_STATES for o in obs])
+    tilt = np.array([o.states.get("head_tilt") in BAD_STATES for o in obs])
     kinds = np.array([lab.split("_")[0] for lab in labels])
     return {"lean": lean, "tilt": tilt, "kind": kinds}
 

@@ -20,7 +20,7 @@ import numpy as np
 from ._accuracy import STRICT, REPLAY_FPS, Report, read_csv, replay, track_frames
 from .config import load_settings
 from .landmarks import LM, Landmarks
-from .monitor import State
+from .monitor import BAD_STATES
 from .pipeline import Observation
 
 Change = Callable[[np.ndarray, Landmarks], np.ndarray]
@@ -71,7 +71,7 @@ def _unknown(obs: Observation) -> bool:
 
 
 def _judged(obs: Observation) -> set[str]:
-    return {k for k, s in obs.states.items() if s in (State.DEVIATING, State.ALERT)}
+    return {k for k, s in obs.states.items() if s in BAD_STATES}
 
 
 def _alerts(obs: Sequence[Observation], start: int) -> int:

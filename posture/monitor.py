@@ -38,6 +38,8 @@ class State(str, Enum):
     UNKNOWN = "unknown"
 
 
+BAD_STATES = (State.DEVIATING, State.ALERT)  # the posture is judged beyond its limit
+
 # Which metric each alert kind watches and which way is worse: +1 higher, -1 lower, 0 either side.
 KIND_METRIC: dict[str, tuple[str, int]] = {
     "forward_head": ("cva_deg", -1),
@@ -215,7 +217,7 @@ class _Tracker:
 
     def suppresses(self, other_kind: str) -> bool:
         """Whether this problem, as it stands, keeps ``other_kind`` from being reported (see SUPPRESSED_BY)."""
-        if self.state not in (State.DEVIATING, State.ALERT):
+        if self.state not in BAD_STATES:
             return False
         return other_kind not in SUPPRESSED_WHILE_OUT or not self.inside_release
 
@@ -385,7 +387,7 @@ class Monitor:
                 if self.present:
                     self.present_s += dt
                     states = [tr.state for tr in self._trackers.values()]
-                    if State.GOOD in states and not any(s in (State.DEVIATING, State.ALERT) for s in states):
+                    if State.GOOD in states and not any(s in BAD_STATES for s in states):
                         self.good_s += dt
                 for tr in self._trackers.values():
                     tr.account(dt)
@@ -403,18 +405,18 @@ class Monitor:
                 events.append(event)
             if unknown_reason is None and metrics is not None and rule is not None \
                     and rule.metric in VIEW_METRICS[metrics.view]:
-                notice = self._notice(kind, rule.metric, value, t)
+                notice = self._notice(kind, rule.metric, value is None, t)
                 if notice is not None:
                     events.append(notice)
         # Too dark: one notice for everything, counted from when the dark began.
-        notice = self._notice(ALL_KINDS, "", None if unknown_reason == "dark" else 0.0, t, "dark")
+        notice = self._notice(ALL_KINDS, "", unknown_reason == "dark", t, "dark")
         if notice is not None:
             events.append(notice)
         return events
 
-    def _notice(self, kind: str, metric: str, value: float | None, t: float, reason: str = "") -> Event | None:
-        """Once per episode: a metric that stays unknown (``value`` None) while the user is in view."""
-        if value is not None:
+    def _notice(self, kind: str, metric: str, unknown: bool, t: float, reason: str = "") -> Event | None:
+        """Once per episode: a metric that stays ``unknown`` while the user is in view."""
+        if not unknown:
             self._unknown_since.pop(kind, None)
             self._noticed.discard(kind)
             return None
@@ -441,7 +443,7 @@ class Monitor:
         """End of monitoring: close open alerts (reason "finished") and settle the glance filter."""
         events = []
         for tr in self._trackers.values():
-            if tr.state in (State.DEVIATING, State.ALERT):
+            if tr.state in BAD_STATES:
                 event = tr._leave(t, State.UNKNOWN, "finished")
                 if event is not None:
                     events.append(event)
