@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 from .calibration import Baseline
 from .i18n import _, ngettext
-from .monitor import Durations, Event, State
+from .monitor import BAD_STATES, KIND_METRIC, Durations, Event, State
 from .pipeline import Observation
 from .text import clock, duration, kind_label, metric_label, unit, value_text
 
@@ -25,6 +25,7 @@ class SessionSummary:
         self.events: list[Event] = []
         self.still_states: dict[str, Counter[State]] = defaultdict(Counter)
         self.views: Counter[str] = Counter()
+        self.photos: list[tuple[str, str]] = []  # stills: each photo's name and verdict
 
     def handle(self, obs: Observation) -> None:
         self.frames += 1
@@ -39,6 +40,7 @@ class SessionSummary:
         if self.stills:
             for kind, state in obs.states.items():
                 self.still_states[kind][state] += 1
+            self.photos.append(photo_line(obs))
 
     def status(self, message: str) -> None:
         pass
@@ -90,8 +92,9 @@ class SessionSummary:
         return "\n".join(lines)
 
     def _render_stills(self) -> str:
-        lines = [_("Photo summary"), "  " + _("{n} photos judged, a person found in {found}").format(
-            n=self.frames, found=self.present_frames)]
+        lines = [_("Photo summary"), "  " + ngettext(
+            "{n} photo judged, a person found in {found}", "{n} photos judged, a person found in {found}",
+            self.frames).format(n=self.frames, found=self.present_frames)]
         for kind, counts in self.still_states.items():
             judged = counts[State.GOOD] + counts[State.DEVIATING]
             if not judged:
@@ -99,7 +102,33 @@ class SessionSummary:
                 continue
             lines.append(f"    {kind_label(kind):<32} " + _("beyond the limit in {n} of {judged}").format(
                 n=counts[State.DEVIATING], judged=judged))
+        if self.photos:
+            lines.append("  " + _("each photo:"))
+            width = max(len(name) for name, _verdict in self.photos)
+            lines.extend(f"    {name:<{width}}  {verdict}" for name, verdict in self.photos)
         return "\n".join(lines)
+
+
+def photo_line(obs: Observation) -> tuple[str, str]:
+    """One photo's name and verdict ("beyond the limit: head forward at CVA 38 deg")."""
+    name = obs.frame.name or _("image {n}").format(n=obs.frame.index + 1)
+    if obs.metrics is None:
+        return name, _("nobody found")
+    bad, fine = [], []
+    for kind, state in obs.states.items():
+        metric = KIND_METRIC[kind][0]
+        value = getattr(obs.metrics, metric)
+        if value is None or state is State.UNKNOWN:
+            continue
+        if state in BAD_STATES:
+            bad.append(_("{problem} at {value}").format(problem=kind_label(kind), value=value_text(metric, value)))
+        else:
+            fine.append(value_text(metric, value))
+    if bad:
+        return name, _("beyond the limit: {problems}").format(problems="; ".join(bad))
+    if fine:
+        return name, _("within the limits: {values}").format(values=", ".join(fine))
+    return name, _("nothing measurable")
 
 
 def render_baseline(baseline: Baseline, path: Path | None) -> str:

@@ -85,6 +85,14 @@ def test_stills_folder(tmp_path: Path) -> None:
     assert all(s["view"] == "side" for s in samples if s["present"])
     assert not [x for x in read_log(log) if x["type"] == "alert"]  # photos are judged, never alerted
     assert "Photo summary" in r.stdout and "6 photos judged" in r.stdout
+    # Each photo gets its own verdict line, naming the problems the log has beyond the limit.
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()[1:] if line.startswith("    ") and ".jpg" in line}
+    assert sorted(lines) == sorted(s["file"] for s in samples)
+    for s in samples:
+        bad = [k for k, state in s["states"].items() if state == "deviating"]
+        line = lines[s["file"]]
+        assert ("beyond the limit" in line) == bool(bad), line
+        assert line.count(" at ") == len(bad), line
 
 
 def test_the_demo_clip(tmp_path: Path) -> None:
