@@ -566,9 +566,10 @@ def run(data: Path, out: Path | None, model: str, sections: Sequence[str]) -> Re
 def _extra_sections() -> dict[str, Callable[[Path, str, Report], None]]:
     from ._angle_accuracy import section_synthetic
     from ._robustness import section_robustness
+    from ._side_photos import section_side_misc
 
-    return {"synthetic": section_synthetic, "robustness": section_robustness}
+    return {"synthetic": section_synthetic, "robustness": section_robustness, "side_misc": section_side_misc}
 
 
-SECTIONS = ("side_desk", "front_webcam", "robustness", "synthetic", "clips")
+SECTIONS = ("side_desk", "side_misc", "front_webcam", "robustness", "synthetic", "clips")
 FOLDERS = {"robustness": "front_webcam"}  # sections that read another section's footage

@@ -9,6 +9,8 @@
 - front_webcam_start: the first 24 labelled frames (frames 0-29) of video WIN_20251109_18_42_31 at
   their full 640x360 (JPEG quality 85), where the tracker first locks onto a small false skeleton
   before it finds the user: the selector must not keep the real user out because of it.
+- side_misc: all 22 staged side-view photos, scaled so the longer side is 640 px (JPEG quality 80),
+  with labels.csv and the MIT licence notice of their two sources.
 - clips: phone_front_low.mp4 as it is, and the per-frame truth of it and of desk_side (whose video
   ships as the demo clip posture/data/demo_desk_side.mp4), reduced to the columns the tests use.
 """
@@ -80,6 +82,51 @@ def front_webcam_start(shared: Path, video: str = "WIN_20251109_18_42_31_Pro", c
     front_webcam_frames(shared, "front_webcam_start", first, (640, 360), 85)
 
 
+MIT_NOTICE = """The photos in this folder come from two GitHub repositories under the MIT License:
+
+- images/kk_*: kkartikeya22/sitting_posture_recognition (folder "Sample Model-Satyam"), MIT License
+  as stated by the project's shared data README, copyright its authors.
+- images/nv_*: nvinayvarma189/Sitting-Posture-Recognition (folder sample_images),
+  MIT License, Copyright (c) 2020 Vinay Varma.
+
+They were scaled down and re-encoded (tools/make_test_data.py); nothing else was changed.
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+"""
+
+
+def side_misc(shared: Path, longest: int = 640) -> None:
+    out = OUT / "side_misc"
+    shutil.rmtree(out, ignore_errors=True)
+    src = shared / "side_misc"
+    rows = list(csv.DictReader(open(src / "labels.csv", encoding="utf-8")))
+    for r in rows:
+        h, w = cv2.imread(str(src / r["file"])).shape[:2]
+        scale = min(1.0, longest / max(h, w))
+        save_jpeg(src / r["file"], out / r["file"], (round(w * scale), round(h * scale)))
+    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    (out / "LICENSE").write_text(MIT_NOTICE, encoding="utf-8")
+
+
 def clips(shared: Path) -> None:
     out = OUT / "clips"
     out.mkdir(parents=True, exist_ok=True)
@@ -99,6 +146,7 @@ def main() -> None:
     side_desk(args.shared)
     front_webcam(args.shared)
     front_webcam_start(args.shared)
+    side_misc(args.shared)
     clips(args.shared)
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"tests/data: {total / 1e6:.1f} MB")
