@@ -224,12 +224,22 @@ class CalibrationRecorder:
                         position=position, extra=extra)
 
 
+def person_folder(person: str) -> str:
+    """A named person's folder name (a name is not always a file name)."""
+    return re.sub(r"[^\w.-]+", "_", person).strip("._") or "_"
+
+
+def person_files(data_dir: Path, person: str) -> list[Path]:
+    """The folders that hold a named person's files: calibrations and snapshots."""
+    return [data_dir / "calibrations" / "people" / person_folder(person), data_dir / "snapshots" / person_folder(person)]
+
+
 def baseline_path(data_dir: Path, profile: str, person: str | None = None) -> Path:
     """Where a profile's calibration is kept: per named person (a therapist's patients each have
     their own), else the user's own."""
     folder = data_dir / "calibrations"
     if person:
-        folder = folder / "people" / (re.sub(r"[^\w.-]+", "_", person).strip("._") or "_")
+        folder = folder / "people" / person_folder(person)
     return folder / f"{profile}.json"
 
 

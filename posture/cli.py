@@ -178,7 +178,7 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
     from rich.console import Console
 
     from .app import App, Calibrator
-    from .calibration import load_baseline
+    from .calibration import load_baseline, person_folder
     from .capture import ImageSource, RealtimeSource, open_source
     from .config import desktop_session_available
     from .pipeline import Pipeline
@@ -247,7 +247,9 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
             app.snooze(snooze)
         if settings.window:
             if display_available():
-                app.sinks.append(WindowSink(app, snapshot_dir=settings.data_path / "snapshots"))
+                snapshots = settings.data_path / "snapshots"  # a named person's go with their calibrations
+                app.sinks.append(WindowSink(app, snapshot_dir=snapshots / person_folder(settings.person)
+                                            if settings.person else snapshots))
             else:
                 err.print(_("no display: running without a window (--no-window silences this note)"),
                           style="dim", highlight=False, soft_wrap=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import history as h
+from .calibration import person_files
 from .errors import PostureError
 from .i18n import LANGUAGES, _
 
@@ -51,6 +52,19 @@ def _selection(args: argparse.Namespace, person: str | None) -> h.Selection:
             raise PostureError(_("give either --days or --from/--to, not both"))
         return h.Selection.last_days(person, args.days)
     return h.Selection(person=person, sessions=tuple(args.session), since=args.since, until=args.until)
+
+
+def _remove_files(folders: Sequence[Path]) -> None:
+    import shutil
+
+    for folder in folders:
+        try:
+            shutil.rmtree(folder)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise h.HistoryError(_("the sessions are deleted, but {path} could not be removed: {problem}").format(
+                path=folder, problem=exc.strerror or exc)) from None
 
 
 def _data_path(args: argparse.Namespace) -> Path:
@@ -142,10 +156,21 @@ def history_main(args: argparse.Namespace) -> int:
             lock = h.RecordingLock(path.parent)
             lock.acquire(monitor=False)  # not while a monitor records into this history
             try:
-                n = h.delete_sessions(conn, [s.id for s in h.find_sessions(conn, selection)])
+                doomed = h.find_sessions(conn, selection)
+                n = h.delete_sessions(conn, [s.id for s in doomed])
+                gone = sorted({s.person for s in doomed} - set(h.people(conn)))
+                for person in gone:  # nobody left of them: their calibrations and snapshots go too
+                    _remove_files(person_files(path.parent, person))
             finally:
                 lock.release()
             print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
+            if gone:
+                print(_("and the stored calibrations and snapshots of {people}, who have no session left").format(
+                    people=", ".join(gone)))
+            own = [*(path.parent / "calibrations").glob("*.json"), *(path.parent / "snapshots").glob("*.png")]
+            if args.all and own:
+                print(_("kept: your own calibrations and snapshots ({n} file(s) in {path}), which are not part of "
+                        "the history; delete them there if you want them gone").format(n=len(own), path=path.parent))
             return 0
         sessions = h.find_sessions(conn, selection)
         if args.export_csv:

@@ -126,11 +126,20 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path) 
     assert main(["history", "--data-dir", str(work), "--delete"]) == 2
     [s] = h.find_sessions(conn, h.Selection())
     conn.close()
+    # The person's calibration and snapshot files go with their last session; another person's stay.
+    for who in ("pat-01", "pat-02"):
+        (work / "calibrations" / "people" / who).mkdir(parents=True, exist_ok=True)
+        (work / "calibrations" / "people" / who / "side.json").write_text("{}")
+        (work / "snapshots" / who).mkdir(parents=True)
+        (work / "snapshots" / who / "posture-20261126-101010.png").write_bytes(b"png")
     assert main(["history", "--data-dir", str(work), "--delete", "--session", str(s.id)]) == 0
     conn = h.connect(h.db_path(work))
     for table in ("people", "sessions", "seconds", "metric_seconds", "state_seconds", "events"):
         assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
     conn.close()
+    assert not (work / "calibrations" / "people" / "pat-01").exists() and not (work / "snapshots" / "pat-01").exists()
+    assert (work / "calibrations" / "people" / "pat-02" / "side.json").exists()
+    assert (work / "snapshots" / "pat-02" / "posture-20261126-101010.png").exists()
 
 
 def test_a_second_instance_is_refused_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

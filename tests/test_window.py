@@ -47,7 +47,9 @@ def display() -> Iterator[str]:
 def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:
     log = tmp_path / "win.jsonl"
     env = {**os.environ, "DISPLAY": display}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run_monitor.py"), "--source", "demo", "--log", str(log)],
+    data = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run_monitor.py"), "--source", "demo", "--log", str(log),
+                             "--data-dir", str(data), "--person", "pat 07"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
@@ -61,6 +63,10 @@ def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:
                                  env=env).stdout.split()
             assert win
             subprocess.run(["xdotool", "windowactivate", "--sync", win[0]], env=env, capture_output=True)
+            subprocess.run(["xdotool", "key", "--window", win[0], "s"], env=env, check=True)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not list(data.glob("snapshots/*/*.png")):
+                time.sleep(0.2)
             subprocess.run(["xdotool", "key", "--window", win[0], "q"], env=env, check=True)
         else:
             proc.send_signal(2)
@@ -73,3 +79,7 @@ def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:
     samples = [json.loads(x) for x in log.read_text().splitlines() if '"sample"' in x]
     assert 30 <= len(samples) < 1380  # it stopped early, on the key
     assert "Session summary" in out
+    # A frame reaches the disk only on s, and a named person's snapshot is kept with their other files.
+    if shutil.which("xdotool"):
+        assert [p.parent.name for p in data.rglob("*.png")] == ["pat_07"]
+        assert (data / "snapshots" / "pat_07").is_dir()
