@@ -188,12 +188,17 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     upright, slumped, data = tmp_path / "upright.mp4", tmp_path / "slumped.mp4", tmp_path / "data"
     demo_excerpt(upright, [range(0, 70)])  # 7 s sitting upright
     demo_excerpt(slumped, [range(300, 500)])  # 20 s of the slump (head forward, CVA about 38 deg)
-    r = run_cli("--source", str(upright), "--profile", "side", "--calibrate", "--data-dir", str(data))
+    r = run_cli("--source", str(upright), "--profile", "side", "--calibrate", "--data-dir", str(data),
+                "--log", str(tmp_path / "calibrate.jsonl"))
     assert r.returncode == 0, r.stderr
     assert "Calibration stored for the side profile" in r.stdout
     stored = load_baseline(data, "side")
     assert stored is not None and stored.view == "side" and 48 < (stored.median("cva_deg") or 0) < 54
     assert stored.duration_s >= 5.0 and stored.source == str(upright)
+    # The log says when the calibration was made, and which.
+    [made] = [x for x in map(json.loads, (tmp_path / "calibrate.jsonl").read_text().splitlines())
+              if x["type"] == "calibration"]
+    assert made["profile"] == "side" and made["created"] == stored.created and made["t"] >= 5.0
     # Judged against it, the slump alerts (the clinical cut-off and the own limit agree).
     log = tmp_path / "a.jsonl"
     r = run_cli("--source", str(slumped), "--profile", "side", "--data-dir", str(data), "--log", str(log),

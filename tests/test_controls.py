@@ -116,7 +116,7 @@ def test_a_profile_switch_ends_the_old_profiles_alert_in_the_log(demo_landmarks,
 
     # Alert after 5 s: the slump (from 22 s) alerts at about 27 s; the phone profile takes over at 40 s.
     app, _, _ = make_app(demo_landmarks, tmp_path, {80: "2", 90: "q"}, alerts={"alert_after_s": 5.0})
-    app.sinks.append(JsonLinesLog(tmp_path / "log.jsonl"))
+    app.sinks.insert(0, JsonLinesLog(tmp_path / "log.jsonl"))  # before the window, as the app orders them
     app.run()
     records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     alerts = [r for r in records if r.get("type") == "alert"]
@@ -127,6 +127,10 @@ def test_a_profile_switch_ends_the_old_profiles_alert_in_the_log(demo_landmarks,
     assert all(r["reason"] == "finished" and r["t"] == pytest.approx(40.0, abs=0.6) for r in ends)
     last_end = max(i for i, r in enumerate(records) if r.get("type") == "alert_end")
     assert any(r.get("type") == "sample" for r in records[last_end:])
+    # Then one record says which profile judges from here, and with which calibration (none stored here).
+    [switch] = [r for r in records if r.get("type") == "profile"]
+    assert records.index(switch) == last_end + 1
+    assert switch["profile"] == "phone" and switch["calibration"] is None and switch["t"] == pytest.approx(40.0, abs=0.6)
 
 
 def test_snooze_holds_alerts_and_can_be_ended(demo_landmarks, tmp_path: Path) -> None:

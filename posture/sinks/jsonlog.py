@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import IO, Any, Sequence
 
+from ..calibration import Baseline
 from ..errors import OutputError
 from ..i18n import _
 from ..monitor import Event
@@ -28,8 +29,14 @@ def sample_record(obs: Observation) -> dict[str, Any]:
     return rec
 
 
+def _calibration(baseline: Baseline) -> dict[str, Any]:
+    """What a log reader needs of a calibration: when, from what, in which view."""
+    return {"created": baseline.created, "view": baseline.view, "source": baseline.source}
+
+
 class JsonLinesLog:
-    """Writes ``{"type": "sample", ...}`` for every frame and ``alert``/``alert_end`` for every event.
+    """Writes ``{"type": "sample", ...}`` for every frame and ``alert``/``alert_end`` for every event;
+    ``profile`` when the profile changes and ``calibration`` when a calibration is made.
 
     Each line is flushed as it is written, so the log is complete up to the last frame even when
     the app is interrupted or killed.
@@ -46,6 +53,7 @@ class JsonLinesLog:
         except OSError as exc:
             raise OutputError(_("cannot write log {path}: {problem}").format(
                 path=self.path, problem=exc.strerror or exc)) from None
+        self._t: float | None = None  # the last sample's time
         if header is not None:
             self.write({"type": "session", **header})
 
@@ -61,6 +69,7 @@ class JsonLinesLog:
                 path=self.path, problem=exc.strerror or exc)) from None
 
     def handle(self, obs: Observation) -> None:
+        self._t = obs.frame.t
         self.write(sample_record(obs))
         self._write_events(obs.events)
 
@@ -68,10 +77,19 @@ class JsonLinesLog:
         if message:
             self.write({"type": "status", "message": message})
 
-    def new_session(self, profile: str, baseline: object, final_events: Sequence[Event] = ()) -> None:
-        """Another profile from now on: the old profile's open alerts end here (the following samples
-        carry the new profile's judgement)."""
+    def new_session(self, profile: str, baseline: Baseline | None, final_events: Sequence[Event] = ()) -> None:
+        """Another profile from now on: the old profile's open alerts end here, then a ``profile`` record
+        (the following samples carry the new profile's judgement)."""
         self._write_events(final_events)
+        self.write({"type": "profile", "t": self._time(), "profile": profile,
+                    "calibration": None if baseline is None else _calibration(baseline)})
+
+    def calibrated(self, baseline: Baseline) -> None:
+        """A calibration made during the session: the following samples are judged against it."""
+        self.write({"type": "calibration", "t": self._time(), "profile": baseline.profile, **_calibration(baseline)})
+
+    def _time(self) -> float | None:
+        return None if self._t is None else round(self._t, 3)
 
     def _write_events(self, events: Sequence[Event]) -> None:
         for event in events:
