@@ -19,6 +19,7 @@ from .capture import FrameSource, Gap
 from .config import PROFILES, Settings
 from .errors import PostureError
 from .i18n import _
+from .metrics import detect_view
 from .monitor import State
 from .overlay import Ghost, OverlayInfo
 from .pipeline import Observation, Pipeline
@@ -428,7 +429,10 @@ class App:
                 for sink in self.sinks:
                     sink.handle(obs)
                 self._finish_calibration(at_end=False)
-                self._check_view(obs.view if obs.present else None)
+                # What the camera sees, also where the profile fixes the view (side): a frontal camera must
+                # not be judged as a side view without a word.
+                self._check_view(detect_view(obs.landmarks) if obs.present and obs.landmarks is not None
+                                 and not obs.dark else None)
                 if self.pipeline.settings.background:
                     self._background_step(obs)
         except KeyboardInterrupt:

@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 
 from .calibration import Baseline
 from .i18n import _, ngettext
+from .metrics import detect_view
 from .monitor import BAD_STATES, KIND_METRIC, Durations, Event, State
 from .pipeline import Observation
 from .text import clock, duration, kind_label, metric_label, unit, value_text
@@ -125,10 +126,17 @@ def photo_line(obs: Observation) -> tuple[str, str]:
         else:
             fine.append(value_text(metric, value))
     if bad:
-        return name, _("beyond the limit: {problems}").format(problems="; ".join(bad))
-    if fine:
-        return name, _("within the limits: {values}").format(values=", ".join(fine))
-    return name, _("nothing measurable")
+        verdict = _("beyond the limit: {problems}").format(problems="; ".join(bad))
+    elif fine:
+        verdict = _("within the limits: {values}").format(values=", ".join(fine))
+    else:
+        verdict = _("nothing measurable")
+    seen = detect_view(obs.landmarks) if obs.landmarks is not None else obs.metrics.view
+    if seen != obs.metrics.view:  # the view was fixed (--view, the side profile) and the photo disagrees
+        names = {"side": _("side"), "front": _("front")}
+        verdict += " " + _("(the photo looks like a {seen} view but was judged as a {view} view)").format(
+            seen=names[seen], view=names[obs.metrics.view])
+    return name, verdict
 
 
 def render_baseline(baseline: Baseline, path: Path | None) -> str:

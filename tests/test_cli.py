@@ -202,3 +202,12 @@ def test_view_that_does_not_fit_the_profile_is_pointed_out() -> None:
         in r.stderr
     r = monitor("--source", "demo", "--no-window", "--fps", "2")  # the demo picks the side profile itself
     assert "meant for" not in r.stderr
+    # The side profile fixes the view, but a frontal camera is still pointed out.
+    r = monitor("--source", str(DATA / "clips" / "phone_front_low.mp4"), "--profile", "side", "--no-window",
+                "--fps", "2", "--no-history")
+    assert "the camera sees you from the front, but the side profile is meant for a side view: try --profile desk" \
+        in r.stderr
+    # Photos say it each: a frontal photo judged with the side profile's fixed view.
+    photo = sorted((DATA / "front_webcam_start" / "images").iterdir())[-1]
+    r = monitor("--source", str(photo), "--stills", "--profile", "side", "--no-window")
+    assert "(the photo looks like a front view but was judged as a side view)" in r.stdout
