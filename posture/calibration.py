@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import PostureError
-from .i18n import _
+from .i18n import _, ngettext
 from .landmarks import LM, Landmarks
 from .metrics import METRIC_KEYS, Metrics, front_face_heights, side_cva_proxy_deg
 
@@ -183,6 +183,11 @@ class CalibrationRecorder:
             raise CalibrationError(_(
                 "calibration refused: it was too dark around your face in {dark:.0%} of the frames; light "
                 "your face from the front and try again").format(dark=self._dark / self._frames))
+        if len(self._metrics) < 3 and self._frames < 3:
+            raise CalibrationError(ngettext(
+                "calibration refused: {n} frame is too few; give a clip of a few seconds or at least 3 photos",
+                "calibration refused: {n} frames are too few; give a clip of a few seconds or at least 3 photos",
+                self._frames).format(n=self._frames))
         if unusable:
             raise CalibrationError(_(
                 "calibration refused: you were in view in only {present:.0%} of the frames (at least "
@@ -197,6 +202,8 @@ class CalibrationRecorder:
                 "calibration refused: the camera sees you from the {view}, but the {profile} profile needs a "
                 "{expected} view; move the camera or choose the profile that fits (--profile)").format(
                     view=names[view], profile=self.profile, expected=names[expected]))
+        from .text import metric_label
+
         same_view = [m for m in self._metrics if m.view == view]
         stats: dict[str, MetricStats] = {}
         for key in METRIC_KEYS:
@@ -209,7 +216,14 @@ class CalibrationRecorder:
                 raise CalibrationError(_(
                     "calibration refused: you moved too much ({metric} varied by {spread:.1f} deg, at most "
                     "{allowed:.1f} allowed); sit still in your upright posture and try again").format(
-                        metric=key, spread=mad, allowed=self.max_spread_deg))
+                        metric=metric_label(key), spread=mad, allowed=self.max_spread_deg))
+            half = values.size // 2
+            shift = abs(float(np.median(values[:half]) - np.median(values[half:]))) if half else 0.0
+            if key in ANGLE_KEYS and shift > 2 * self.max_spread_deg:  # a step: two postures, not one
+                raise CalibrationError(_(
+                    "calibration refused: your posture changed while it recorded ({metric} moved by {shift:.1f} "
+                    "deg between its first and second half); hold one upright posture and try again").format(
+                        metric=metric_label(key), shift=shift))
             stats[key] = MetricStats(median, mad, int(values.size))
         if "cva_deg" not in stats:
             raise CalibrationError(_("calibration refused: your head and shoulders were not visible enough; "

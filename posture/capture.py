@@ -454,6 +454,14 @@ def _natural_key(name: str) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
+def is_image_source(spec: str) -> bool:
+    """True when ``--source`` names photos (a folder, a glob or an image file) rather than a video or camera."""
+    if spec == "demo" or spec.isdigit() or spec.startswith("/dev/video"):
+        return False
+    path = Path(spec).expanduser()
+    return path.is_dir() or any(ch in spec for ch in "*?[") or path.suffix.lower() in IMAGE_EXTENSIONS
+
+
 def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float = 10.0,
                 stills: bool = False, camera_width: int = 0, camera_fps: float = 0.0) -> FrameSource:
     """Open what ``--source`` names: camera index or device, video file, image folder or glob, ``demo``.
@@ -473,7 +481,7 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
             raise CameraError(_("camera {device} not found").format(device=spec))
         return CameraSource(spec, max_fps=max_fps, opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
     path = Path(spec).expanduser()
-    if path.is_dir() or any(ch in spec for ch in "*?["):
+    if path.is_dir() or any(ch in spec for ch in "*?["):  # as is_image_source
         files = expand_images(spec)
         return ImageSource(files, fps=sequence_fps, max_fps=max_fps, stills=stills, description=spec)
     if path.is_file():

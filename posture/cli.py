@@ -323,6 +323,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         settings = settings_from_args(args)
         setup(settings.lang or "en")
+        if args.calibrate:
+            from .capture import is_image_source
+
+            if is_image_source(settings.source):  # a few photos: each one found on its own
+                settings = dataclasses.replace(settings, stills=True)
         return run(settings, calibrate=args.calibrate, snooze=args.snooze,
                    settings_for=lambda profile: settings_from_args(args, profile))
     except PostureError as exc:

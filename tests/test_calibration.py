@@ -71,6 +71,8 @@ def test_recorder_keeps_robust_statistics() -> None:
     (["dark"] * 20 + [{"cva_deg": 44.0}] * 5, "desk", "front", "too dark around your face in 80%"),
     (["dark"] * 4 + [None] * 16 + [{"cva_deg": 44.0}] * 5, "desk", "front", "in view in only 20%"),
     ([{"cva_deg": 44.0 + (10 if i % 2 else -10)} for i in range(30)], "desk", "front", "you moved too much"),
+    # Upright, then slumped for most of the recording: little spread, but two postures.
+    ([{"cva_deg": 50.0 if i < 12 else 38.0} for i in range(30)], "desk", "front", "your posture changed"),
     ([{"cva_deg": 50.0}] * 30, "side", "front", "needs a side view"),
     ([{"cva_deg": 50.0}] * 30, "desk", "side", "needs a front view"),
     ([{"lateral_lean_deg": 1.0}] * 30, "desk", "front", "head and shoulders were not visible"),
@@ -238,3 +240,27 @@ def test_calibration_refused_from_the_command_line(tmp_path: Path) -> None:
     assert r.stderr.strip().splitlines()[-1].startswith("posture-monitor: error: calibration refused: the camera "
                                                          "sees you from the side")
     assert load_baseline(tmp_path, "desk") is None
+
+
+def test_calibration_from_photos(tmp_path: Path) -> None:
+    # A few photos of the upright posture (here frames of the demo's first 5 s, saved as JPEG, shuffled):
+    # each photo is found on its own, so their order does not matter.
+    photos, data = tmp_path / "photos", tmp_path / "data"
+    photos.mkdir()
+    cap = cv2.VideoCapture(str(DEMO_CLIP))
+    for i in range(50):
+        ok, img = cap.read()
+        if i % 10 == 0:
+            cv2.imwrite(str(photos / f"upright_{(i * 7) % 50:02d}.jpg"), img)
+    cap.release()
+    r = run_cli("--source", str(photos), "--profile", "side", "--calibrate", "--data-dir", str(data))
+    assert r.returncode == 0, r.stderr
+    stored = load_baseline(data, "side")
+    assert stored is not None and stored.frames == 5 and 48 < (stored.median("cva_deg") or 0) < 54
+    # Two photos are too few, and the message says so (not that nobody was in view).
+    for p in sorted(photos.iterdir())[2:]:
+        p.unlink()
+    r = run_cli("--source", str(photos), "--profile", "side", "--calibrate", "--data-dir", str(tmp_path / "d2"))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1].endswith(
+        "calibration refused: 2 frames are too few; give a clip of a few seconds or at least 3 photos")
