@@ -742,12 +742,27 @@ def delete_sessions(conn: sqlite3.Connection, sids: Iterable[int]) -> int:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("VACUUM")  # the free pages of the file
-    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]  # and the write-ahead log
+    _scrub(conn)
+    return len(ids)
+
+
+def _scrub(conn: sqlite3.Connection) -> None:
+    """Leave no deleted content behind: neither in the file's free pages nor in the write-ahead log."""
+    conn.execute("VACUUM")
+    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     if busy:
         raise HistoryError(_("deleted, but the history is in use: the deleted rows leave its log file when "
                              "the other program closes it"))
-    return len(ids)
+
+
+def delete_person(conn: sqlite3.Connection, name: str) -> None:
+    """Forget a person who has no session left, with their stored calibrations. Call with the
+    recording lock held."""
+    conn.execute("PRAGMA secure_delete = ON")
+    gone = conn.execute("DELETE FROM people WHERE name = ? AND NOT EXISTS "
+                        "(SELECT 1 FROM sessions WHERE sessions.person_id = people.id)", (name,)).rowcount
+    if gone:
+        _scrub(conn)
 
 
 def export_rows(conn: sqlite3.Connection, sessions: Sequence[Session]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from . import history as h
 from .calibration import person_files
 from .errors import PostureError
-from .i18n import LANGUAGES, _
+from .i18n import LANGUAGES, _, ngettext
 
 
 def _date(text: str) -> dt.date:
@@ -54,17 +54,21 @@ def _selection(args: argparse.Namespace, person: str | None) -> h.Selection:
     return h.Selection(person=person, sessions=tuple(args.session), since=args.since, until=args.until)
 
 
-def _remove_files(folders: Sequence[Path]) -> None:
+def _remove_files(folders: Sequence[Path]) -> bool:
+    """Delete these folders; True if any existed."""
     import shutil
 
+    removed = False
     for folder in folders:
         try:
             shutil.rmtree(folder)
+            removed = True
         except FileNotFoundError:
             pass
         except OSError as exc:
             raise h.HistoryError(_("the sessions are deleted, but {path} could not be removed: {problem}").format(
                 path=folder, problem=exc.strerror or exc)) from None
+    return removed
 
 
 def _data_path(args: argparse.Namespace) -> Path:
@@ -153,22 +157,32 @@ def history_main(args: argparse.Namespace) -> int:
         if args.delete:
             if not chosen and not args.all:
                 raise PostureError(_("say what to delete: --session ID, --days N, --from/--to, or --all"))
+            doomed = h.find_sessions(conn, selection)
+            missing = sorted(set(args.session) - {s.id for s in doomed})
+            if missing:
+                raise h.HistoryError(_("no session {id}{person}: nothing deleted (see the list: posture-monitor "
+                                       "history)").format(id=missing[0], person=f" ({args.person})" if args.person
+                                                          else ""))
             lock = h.RecordingLock(path.parent)
             lock.acquire(monitor=False)  # not while a monitor records into this history
             try:
-                doomed = h.find_sessions(conn, selection)
                 n = h.delete_sessions(conn, [s.id for s in doomed])
-                gone = sorted({s.person for s in doomed} - set(h.people(conn)))
-                for person in gone:  # nobody left of them: their calibrations and snapshots go too
-                    _remove_files(person_files(path.parent, person))
+                # Nobody left of a person (a named person asked for with --all goes even with only a
+                # calibration): their stored calibrations and snapshots go too.
+                names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
+                if args.person and args.all:
+                    h.delete_person(conn, args.person)
+                gone = sorted(names - set(h.people(conn)))
+                files = [name for name in gone if _remove_files(person_files(path.parent, name))]
             finally:
                 lock.release()
             print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
-            if gone:
-                print(_("and the stored calibrations and snapshots of {people}, who have no session left").format(
-                    people=", ".join(gone)))
+            if files:
+                print(ngettext("also deleted the stored calibrations and snapshots of {people}",
+                               "also deleted the stored calibrations and snapshots of {people}",
+                               len(files)).format(people=", ".join(files)))
             own = [*(path.parent / "calibrations").glob("*.json"), *(path.parent / "snapshots").glob("*.png")]
-            if args.all and own:
+            if args.all and not args.person and own:
                 print(_("kept: your own calibrations and snapshots ({n} file(s) in {path}), which are not part of "
                         "the history; delete them there if you want them gone").format(n=len(own), path=path.parent))
             return 0

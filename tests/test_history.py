@@ -349,3 +349,29 @@ def test_old_sessions_are_condensed_to_minutes(recorded_history: tuple[Path, Pat
                                               ReportRequest("pat-01", h.Selection(sessions=(s.id,))))
     assert h.condense(conn, time.time()) == 0  # once is enough
     conn.close()
+
+
+def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from posture.calibration import Baseline, MetricStats, Position, save_baseline
+
+    baseline = Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="clip", model="full",
+                        duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
+                        position=Position(0.5, 0.5, 0.2))
+    conn = h.connect(h.db_path(tmp_path))
+    h.store_calibration(conn, h.person_id(conn, "pat-04"), baseline)
+    h.store_calibration(conn, h.person_id(conn, "bob"), baseline)
+    conn.close()
+    save_baseline(tmp_path, baseline, "pat-04")
+    save_baseline(tmp_path, baseline, "bob")
+    # A session that does not exist is an error, and nothing goes.
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--session", "7"]) == 2
+    assert "no session 7" in capsys.readouterr().err
+    # --person with --all forgets the person even without a session: database and files.
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-04"]) == 0
+    out = capsys.readouterr().out
+    assert "deleted 0 session(s)" in out and "also deleted the stored calibrations and snapshots of pat-04" in out
+    conn = h.connect(h.db_path(tmp_path))
+    assert h.people(conn) == ["bob"]
+    conn.close()
+    assert not (tmp_path / "calibrations" / "people" / "pat-04").exists()
+    assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
