@@ -18,7 +18,7 @@ from .errors import PostureError
 from .i18n import LANGUAGES, N_, _, ngettext, setup
 
 PROG = "posture-monitor"
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 130, 143
 
 DESCRIPTION = N_("""\
 Watch your sitting posture through a webcam, a video or photos, and get an alert when a slumped
@@ -47,7 +47,8 @@ examples:
   posture-monitor report --days 7          a report of the last week (HTML; see report --help)
   posture-monitor history                  the stored sessions (history --help: export, delete)
 
-exit codes: 0 done, 2 bad input or usage, 130 interrupted (summary printed, log complete)""")
+exit codes: 0 done, 2 bad input or usage, 130 interrupted (Ctrl+C) and 143 terminated (SIGTERM):
+  summary printed, log and history complete""")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -328,14 +329,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if is_image_source(settings.source):  # a few photos: each one found on its own
                 settings = dataclasses.replace(settings, stills=True)
-        return run(settings, calibrate=args.calibrate, snooze=args.snooze,
-                   settings_for=lambda profile: settings_from_args(args, profile))
+        with _TermAsInterrupt() as term:
+            code = run(settings, calibrate=args.calibrate, snooze=args.snooze,
+                       settings_for=lambda profile: settings_from_args(args, profile))
+        return EXIT_TERMINATED if term.received and code == EXIT_INTERRUPTED else code
     except PostureError as exc:
         print(_("{prog}: error: {message}").format(prog=PROG, message=exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+class _TermAsInterrupt:
+    """SIGTERM (a logout, a service manager, ``kill``) ends the run as Ctrl+C does: the summary is
+    printed and the log and the history are closed properly."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "_TermAsInterrupt":
+        import signal
+
+        try:
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+        except ValueError:  # not the main thread: leave the signal alone
+            self._previous = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
 
 
 def _subcommand(name: str, argv: list[str]) -> int:

@@ -105,20 +105,28 @@ def test_the_demo_clip(tmp_path: Path) -> None:
     assert "alerts raised: 1" in r.stdout and "view: side 100%" in r.stdout
 
 
-def test_interrupt_prints_summary_and_keeps_the_log_complete(tmp_path: Path) -> None:
-    log = tmp_path / "int.jsonl"
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_prints_summary_and_keeps_the_log_complete(tmp_path: Path, sig: int, code: int) -> None:
+    log, data = tmp_path / "int.jsonl", tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.Popen([*RUN, "--source", "demo", "--no-window", "--log", str(log)],
+    proc = subprocess.Popen([*RUN, "--source", "demo", "--no-window", "--log", str(log), "--data-dir", str(data)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not log.exists() or log.read_text().count("\n") < 50):
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "Session summary" in out
     lines = log.read_text(encoding="utf-8").splitlines()
     assert len(lines) >= 50 and all(json.loads(line) for line in lines)  # every line complete JSON
+    # The history's session is closed at once, not left open until the next start.
+    from posture import history as h
+
+    conn = h.connect(h.db_path(data))
+    [session] = h.find_sessions(conn, h.Selection())
+    conn.close()
+    assert session.end is not None and session.end_reason == "finished"
 
 
 def test_help_and_version() -> None:
