@@ -376,8 +376,25 @@ class HistoryRecorder:
         self._second.add(obs)
         if obs.present and obs.view:
             self._views[obs.view] += 1
-        for event in obs.events:
-            self._queue.put(("event", self._event_row(event)))
+        self._queue_events(obs.events)
+
+    def _queue_events(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if event.type == "glance":
+                self._glance(event)
+            else:
+                self._queue.put(("event", self._event_row(event)))
+
+    def _glance(self, event: Event) -> None:
+        """A deviation that ended as a glance counts as good time (as in the summary): its seconds,
+        already stored as deviating, are stored as good."""
+        if self._t0 is None:
+            return
+        first = max(int(math.floor(event.start - self._t0)), 0)
+        if self._second is not None and self._second.sec >= first:
+            counts = self._second.states[event.kind]
+            counts["good"] += counts.pop("deviating", 0)
+        self._queue.put(("glance", (event.kind, first, self._last_sec - 1)))
 
     def new_session(self, profile: str, baseline: Baseline | None, final_events: Sequence[Event] = ()) -> None:
         """End the session here (with the events that closed it) and start another with the next frame:
@@ -396,10 +413,9 @@ class HistoryRecorder:
     def _end_session(self, final_events: Sequence[Event] = ()) -> None:
         if self._t0 is None:
             return
+        self._queue_events(final_events)
         if self._second is not None:
             self._queue.put(("second", self._second.rows()))
-        for event in final_events:
-            self._queue.put(("event", self._event_row(event)))
         view = self._views.most_common(1)[0][0] if self._views else None
         self._queue.put(("end", (view, self._last_sec)))
         self._t0, self._second, self._last_sec = None, None, -1
@@ -489,6 +505,10 @@ class HistoryRecorder:
                 elif what == "event":
                     conn.execute("INSERT INTO events (session_id, type, kind, metric, t, start, end, peak, reason) "
                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (self.session_id, *data))
+                elif what == "glance":
+                    kind, first, last = data
+                    conn.execute("UPDATE state_seconds SET state = 'good' WHERE session_id = ? AND kind = ? "
+                                 "AND sec BETWEEN ? AND ? AND state = 'deviating'", (self.session_id, kind, first, last))
                 elif what == "calibration":
                     pid = conn.execute("SELECT person_id FROM sessions WHERE id = ?", (self.session_id,)).fetchone()[0]
                     conn.execute("UPDATE sessions SET calibration_id = ? WHERE id = ?",

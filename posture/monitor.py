@@ -134,17 +134,18 @@ class Rule:
 
 @dataclass(frozen=True)
 class Event:
-    """An alert being raised (``type`` "alert") or ending ("alert_end"), or a notice that a metric
-    has stayed unmeasurable while the user is in view ("unmeasurable", once per episode).
+    """An alert being raised (``type`` "alert") or ending ("alert_end"), a deviation that ended
+    within the glance time ("glance": its time counts as good), or a notice that a metric has stayed
+    unmeasurable while the user is in view ("unmeasurable", once per episode).
 
     Attributes:
-        type: "alert" or "alert_end".
+        type: "alert", "alert_end", "glance" or "unmeasurable".
         kind: the alert kind.
         t: when the event happened (seconds).
         start: when the deviation began.
         peak: the worst value of the metric during the deviation.
         metric: the metric key.
-        end: when the alert ended (alert_end only).
+        end: when the alert ended (alert_end), when the glance's deviation ended (glance).
         reason: why an alert came: "sustained" (the configured delay) or "iso11226" (a severe
             posture held as long as ISO 11226 allows); why it ended: "recovered", "unknown"
             (metric or person gone) or "finished"; why a metric is unmeasurable: "" (the landmarks it
@@ -291,6 +292,8 @@ class _Tracker:
             if bad_until - self.dev_start < self.timing.glance_s:
                 self.durations.good += self.pending  # a glance: its time was good time
                 self.durations.glances += 1
+                event = Event("glance", self.kind, t, self.dev_start, self.peak, KIND_METRIC[self.kind][0],
+                              end=bad_until)
             else:
                 self.durations.deviating += self.pending
         elif self.state is State.ALERT:

@@ -375,3 +375,20 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     conn.close()
     assert not (tmp_path / "calibrations" / "people" / "pat-04").exists()
     assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
+
+
+def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> None:
+    """Glances count as good time in the summary, so the stored seconds count them as good too."""
+    from posture.report import read_facts
+
+    r = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", "demo", "--no-window",
+                        "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("head forward "))
+    assert "2 glances ignored" in line  # the demo's two glances at the keyboard
+    shown = float(line.split("%")[0].split()[-1]) / 100
+    conn = h.connect(h.db_path(tmp_path))
+    [s] = h.find_sessions(conn, h.Selection())
+    stored = read_facts(conn, s).good_share("forward_head")
+    conn.close()
+    assert stored == pytest.approx(shown, abs=0.015)  # seconds against frames

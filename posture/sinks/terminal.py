@@ -63,6 +63,8 @@ class TerminalSink:
 
     def _print_events(self, events: Sequence[Event]) -> None:
         for event in events:
+            if event.type == "glance":  # ignored, as the user wants
+                continue
             if event.type == "alert":
                 self.console.print(f"[bold red]{clock(event.t)} {_('ALERT')}[/] {alert_message(event)}", soft_wrap=True)
             elif event.type == "break":
