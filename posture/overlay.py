@@ -20,9 +20,9 @@ from PIL import Image, ImageDraw, ImageFont
 from .bands import BAD, BORDERLINE, GOOD
 from .i18n import _
 from .landmarks import LM, SKELETON, Landmarks
-from .monitor import State
+from .monitor import KIND_METRIC, State
 from .pipeline import Observation
-from .text import metric_label, short_label, unit
+from .text import duration, metric_label, short_label, unit
 
 # Okabe & Ito's palette for colour-blind viewers (RGB): sky blue, yellow and vermillion stay apart
 # under every common colour-vision deficiency; a symbol always goes with the colour.
@@ -185,6 +185,9 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     lm = obs.landmarks
     worst = next((s for s in (State.ALERT, State.DEVIATING, State.GOOD) if s in obs.states.values()), State.UNKNOWN)
 
+    bottom = _bottom_rows(obs, info, lm, w, big, small)  # laid out first: the angle labels stay above it
+    floor = h - small // 2 - sum(int(size * 1.5) * len(rows) for rows, size, _style in bottom)
+
     if lm is not None and not obs.dark:  # in the dark the landmarks are guesses: not drawn
         colour = STATE_COLOURS[worst]
         for a, b in SKELETON:
@@ -193,7 +196,7 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
         for i in (LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP):
             if lm.presence[i] > 0.5:
                 p.dot(lm.px[i], colour, thick + 2)
-        _angles(p, obs, info, lm, big, thick)
+        _angles(p, obs, info, lm, big, thick, floor)
 
     # Top left: profile, view and calibration.
     y = small // 2
@@ -205,8 +208,8 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
            else GREY, small)
     y += int(small * 1.3)
     if info.good_share is not None:
-        p.text((small // 2, y), _("good posture {share:.0f}% of {minutes:.0f} min").format(
-            share=100 * info.good_share, minutes=info.observed_s / 60), WHITE, small)
+        p.text((small // 2, y), _("good posture {share:.0f}% of {time}").format(
+            share=100 * info.good_share, time=duration(info.observed_s)), WHITE, small)
     if lm is None:
         p.text((w // 2, h // 2), info.status or _("Nobody in view"), WHITE, big, "mm")
     elif obs.dark:
@@ -222,28 +225,50 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
                STATE_COLOURS[state], small, "ra")
         y += int(small * 1.3)
 
-    # Bottom: the alert banner, or the status line.
-    lines = [s for s in (info.banner, info.snoozed, _("paused: the camera is off (space resumes)")
-                         if info.paused else "", info.status if lm is not None else "") if s]
-    y = h - small // 2
-    for n, text in enumerate(reversed(lines)):
-        is_banner = text == info.banner and n == len(lines) - 1 and bool(info.banner)
-        size = big if is_banner else small
-        rows = wrap(text, size, w - small)
-        while is_banner and len(rows) > 2 and size > small:  # two lines at most: smaller type if need be
-            size = max(small, size * 4 // 5)
-            rows = wrap(text, size, w - small)
-        if is_banner:
-            p.box((0, y - int(size * 1.5) * len(rows), w, h), VERMILLION)
-        for row in reversed(rows):
-            p.text((small // 2, y), row, WHITE, size, "ld")
-            y -= int(size * 1.5)
+    # Bottom: the neck load (phone profile), then the alert banner and the status lines.
+    y = floor
+    for rows, size, style in bottom:
+        step = int(size * 1.5)
+        if style == "banner":
+            p.box((0, y, w, h if (rows, size, style) == bottom[-1] else y + step * len(rows)), VERMILLION)
+        for row in rows:
+            y += step
+            if style == "centre":
+                p.text((w // 2, y), row, WHITE, size, "md")
+            else:
+                p.text((small // 2, y), row, WHITE, size, "ld")
     if info.show_help and info.keys:
         _help(p, help_rows(info.keys, obs), small)
     return p.finish()
 
 
-def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big: int, thick: int) -> None:
+def _bottom_rows(obs: Observation, info: OverlayInfo, lm: Landmarks | None, w: int, big: int,
+                 small: int) -> list[tuple[list[str], int, str]]:
+    """What the bottom of the picture shows, top first, each wrapped to the width: (rows, size, style)."""
+    out: list[tuple[list[str], int, str]] = []
+    if info.neck_load and lm is not None and obs.metrics is not None and obs.metrics.neck_flexion_deg is not None:
+        size = max(14, big * 2 // 3)
+        rows = wrap(info.neck_load, size, w - small)
+        while len(rows) > 1 and size > small:  # one line if it can be read at all
+            size = max(small, size * 5 // 6)
+            rows = wrap(info.neck_load, size, w - small)
+        out.append((rows, size, "centre"))
+    if info.banner:
+        size = big
+        rows = wrap(info.banner, size, w - small)
+        while len(rows) > 2 and size > small:  # two lines at most: smaller type if need be
+            size = max(small, size * 4 // 5)
+            rows = wrap(info.banner, size, w - small)
+        out.append((rows, size, "banner"))
+    for text in (info.snoozed, _("paused: the camera is off (space resumes)") if info.paused else "",
+                 info.status if lm is not None else ""):
+        if text:
+            out.append((wrap(text, small, w - small), small, "line"))
+    return out
+
+
+def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big: int, thick: int,
+            floor: int) -> None:
     """Each angle at the joint it belongs to, and the calibrated posture as a ghost line."""
     shoulders = _mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
     ears = _mid(lm, LM.LEFT_EAR, LM.RIGHT_EAR)
@@ -272,15 +297,14 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
                   ("head_tilt_deg", ears + np.array([0.0, -neck * 0.9])),
                   ("cva_deg", np.asarray(lm.px[LM.RIGHT_SHOULDER]) + np.array([0.0, -neck * 0.8])),
                   ("neck_flexion_deg", np.asarray(lm.px[LM.LEFT_SHOULDER]) + np.array([0.0, -neck * 0.8]))]
+    judged = {KIND_METRIC[kind][0] for kind in obs.states}  # the profile's problems, not every angle
     for key, where in labels:
-        shown = _value(obs, key)
+        shown = _value(obs, key) if key in judged else None
         if shown is not None:
             text, colour = shown
             x = min(max(p.x(float(where[0])), 0), p.w - 1)
-            y = min(max(int(where[1]), big), p.h - big)
+            y = min(max(int(where[1]), big), floor - big * 2 // 3)  # above the banner and status lines
             p.text((x, y), text, colour, big, "mm")
-    if info.neck_load and obs.metrics is not None and obs.metrics.neck_flexion_deg is not None:
-        p.text((p.w // 2, p.h - int(big * 2.6)), info.neck_load, WHITE, max(14, big * 2 // 3), "md")
 
 
 def help_rows(keys: Sequence[tuple[str, str]], obs: Observation | None) -> list[str]:
