@@ -135,3 +135,27 @@ def test_help_lists_the_keys_and_where_the_bands_come_from() -> None:
     keys_only = draw_overlay(BLACK, dataclasses.replace(obs, bands={}),
                              OverlayInfo(profile="side", show_help=True, keys=keys))
     assert (with_bands != keys_only).any(axis=2).sum() > 2000
+
+
+def test_labels_and_the_neck_load_stay_clear_of_the_banner() -> None:
+    from posture.overlay import _bottom_rows, font
+
+    obs = side_obs(state=State.ALERT)
+    low_hips = obs.landmarks.px.copy()
+    low_hips[[LM.LEFT_HIP, LM.RIGHT_HIP], 1] = 475  # the hips at the bottom edge: the trunk label falls low
+    obs = dataclasses.replace(obs, landmarks=dataclasses.replace(obs.landmarks, px=low_hips),
+                              metrics=dataclasses.replace(obs.metrics, trunk_inclination_deg=3.0),
+                              states={"forward_head": State.ALERT, "slump": State.GOOD},
+                              bands={"cva_deg": Band(BAD, "x", "y"), "neck_flexion_deg": Band(BORDERLINE, "x", "y"),
+                                     "trunk_inclination_deg": Band(GOOD, "x", "y")})
+    banner = "Head forward for 1 min: bring your ears back over your shoulders (worst CVA 38 deg)"
+    img = draw_overlay(BLACK, obs, OverlayInfo(profile="side", banner=banner))
+    banner_top = int(colour_pixels(img[:, :1], VERMILLION).nonzero()[0].min())
+    # The trunk label (blue: its band is good; the state list at the top is left out) shows in full above it.
+    label = colour_pixels(img[100:], BLUE).nonzero()[0] + 100
+    assert label.size > 1000 and label.max() < banner_top  # (before: a 6-pixel sliver above the banner)
+    # The phone profile's neck-load line: one row across the picture, however long the sentence.
+    load = "about 18 kg on your neck at 29 deg (Hansraj 2014, a model)"
+    [(rows, size, style), *_rest] = _bottom_rows(obs, OverlayInfo(neck_load=load, banner=banner), obs.landmarks,
+                                                 640, 30, 17)
+    assert style == "centre" and rows == [load] and font(size).getlength(load) <= 640 - 17
