@@ -319,16 +319,20 @@ def is_camera_source(source: str) -> bool:
     return source.isdigit() or source.startswith("/dev/video")
 
 
+# The units of settings, for translation where they are shown.
+_UNITS = (N_("Hz"), N_("days"), N_("deg"), N_("fps"), N_("min"), N_("px"), N_("s"))
+
+
 def _describe_range(f: dataclasses.Field[Any]) -> str:
     meta = f.metadata
     if meta.get("choices"):
         return _("one of {choices}").format(choices=", ".join(meta["choices"]))
-    unit = f" {meta['unit']}" if meta.get("unit") else ""
+    unit = f" {_(meta['unit'])}" if meta.get("unit") else ""
     if f.type in ("bool", bool):
         return _("true or false")
     if meta.get("lo") is None:
         return _("any text")
-    return _("{lo} to {hi}").format(lo=meta.get("lo"), hi=meta.get("hi")) + unit
+    return _("{lo} to {hi}").format(lo=str(meta["lo"]), hi=str(meta["hi"])) + unit  # settings syntax: 0.5
 
 
 def _check_value(key: str, f: dataclasses.Field[Any], value: Any) -> Any:
@@ -399,7 +403,8 @@ def _check_consistency(obj: Any, prefix: str) -> None:
     if isinstance(obj, AlertSettings) and obj.alert_after_s < obj.glance_s:
         raise ConfigError(_("{key} = {value} is out of range: allowed {lower} ({glance}) to 7200 s "
                             "(an alert cannot come before the glance filter ends)").format(
-            key=prefix + "alert_after_s", value=obj.alert_after_s, lower=prefix + "glance_s", glance=obj.glance_s))
+            key=prefix + "alert_after_s", value=repr(obj.alert_after_s), lower=prefix + "glance_s",
+            glance=repr(obj.glance_s)))
     if isinstance(obj, RuleSettings) and obj.enabled:
         for limit, neutral in (("limit", "neutral"), ("front_limit", "front_neutral")):
             if getattr(obj, limit) == getattr(obj, neutral):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import gettext as _gettext
+import string
 from pathlib import Path
+from typing import Any
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "posture"
@@ -37,14 +39,33 @@ def language() -> str:
     return _language
 
 
+class _Numbers(string.Formatter):
+    """Formats a message's fields; decimal numbers get the language's decimal mark (Dutch: 41,4)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        text = super().format_field(value, format_spec)
+        return text.replace(".", ",") if _language == "nl" and isinstance(value, float) else text
+
+
+_NUMBERS = _Numbers()
+
+
+class Text(str):
+    """A translated message: ``format`` writes decimal numbers the way the language does. Values that
+    are settings syntax (``0.5`` in a TOML file) are passed as strings and stay as they are."""
+
+    def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        return _NUMBERS.vformat(self, args, kwargs)
+
+
 def _(message: str) -> str:
     """The message in the current language."""
-    return _translation.gettext(message)
+    return Text(_translation.gettext(message))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Singular or plural message for ``n``, in the current language."""
-    return _translation.ngettext(singular, plural, n)
+    return Text(_translation.ngettext(singular, plural, n))
 
 
 def N_(message: str) -> str:

@@ -14,6 +14,10 @@ from .pipeline import Observation
 from .text import clock, duration, kind_label, metric_label, unit, value_text
 
 
+def _not_judged() -> str:
+    return _("not judged (not visible from here, or judged only against a calibration)")
+
+
 class SessionSummary:
     """Collects what the session saw (a sink) and writes the summary at the end."""
 
@@ -69,8 +73,7 @@ class SessionSummary:
         for kind, d in durations.items():
             share = d.good_share
             if share is None:
-                lines.append(f"    {kind_label(kind):<32} "
-                             + _("not judged (not visible from here, or judged only against a calibration)"))
+                lines.append(f"    {kind_label(kind):<32} " + _not_judged())
                 continue
             text = _("{share:.1f}% of {time}").format(share=share * 100, time=duration(d.known))
             if d.alerts:
@@ -99,7 +102,7 @@ class SessionSummary:
         for kind, counts in self.still_states.items():
             judged = counts[State.GOOD] + counts[State.DEVIATING]
             if not judged:
-                lines.append(f"    {kind_label(kind):<32} " + _("not measurable"))
+                lines.append(f"    {kind_label(kind):<32} " + _not_judged())
                 continue
             lines.append(f"    {kind_label(kind):<32} " + _("beyond the limit in {n} of {judged}").format(
                 n=counts[State.DEVIATING], judged=judged))

@@ -5,7 +5,7 @@ Tables hold English source strings marked with ``N_``; they are translated with 
 
 from __future__ import annotations
 
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 from .monitor import Event
 
 _KIND_LABELS = {
@@ -80,7 +80,11 @@ def unit(metric: str) -> str:
 
 def value_text(metric: str, value: float) -> str:
     """"neck flexion 32 deg"."""
-    return _("{label} {value:.0f} {unit}").format(label=metric_label(metric), value=value, unit=unit(metric))
+    if metric.endswith("_cm"):
+        return _("{label} {value:.0f} {unit}").format(label=metric_label(metric), value=value, unit=unit(metric))
+    n = abs(int(round(value)))
+    return ngettext("{label} {value} deg", "{label} {value} deg", n).format(label=metric_label(metric),
+                                                                           value=int(round(value)))
 
 
 def clock(seconds: float) -> str:

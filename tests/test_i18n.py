@@ -71,3 +71,23 @@ def test_the_app_speaks_dutch(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "LANG": "nl_NL.UTF-8", "POSTURE_DATA_DIR": str(tmp_path)}
     assert "valt buiten het bereik" in run("--fps", "0", "--source", "demo", env=env).stderr
     assert "is out of range" in run("--fps", "0", "--source", "demo", "--lang", "en", env=env).stderr
+
+
+def test_dutch_numbers_and_units() -> None:
+    from posture.config import describe_settings
+    from posture.i18n import _, setup
+    from posture.text import duration, value_text
+
+    setup("nl")
+    try:
+        # A decimal comma in what people read; a degree is singular once.
+        assert _("{share:.1f}% of {time}").format(share=41.1, time="2 min") == "41,1% van 2 min"
+        assert value_text("neck_flexion_deg", 1.2) == "nekbuiging 1 graad"
+        assert value_text("neck_flexion_deg", -0.3) == "nekbuiging 0 graden"
+        assert value_text("cva_deg", 36.4) == "CVA 36 graden" and duration(3600) == "1 uur"
+        # Settings keep their own syntax (a TOML file takes 0.1, not 0,1); their units are Dutch.
+        rows = {key: allowed for key, _default, allowed, _doc in describe_settings()}
+        assert rows["fps"] == "0.1 tot 120 fps" and rows["history_detail_days"] == "0 tot 36500 dagen"
+    finally:
+        setup("en")
+    assert value_text("neck_flexion_deg", 1.2) == "neck flexion 1 deg"
