@@ -241,7 +241,7 @@ class App:
             return
         settings = self.settings_for(profile)
         try:
-            baseline = load_baseline(settings.data_path, profile, settings.person)
+            baseline = load_baseline(settings.data_path, profile, settings.person, settings.model)
         except CalibrationError as exc:
             self.status(str(exc))
             baseline = None

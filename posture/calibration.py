@@ -248,18 +248,28 @@ def person_files(data_dir: Path, person: str) -> list[Path]:
     return [data_dir / "calibrations" / "people" / person_folder(person), data_dir / "snapshots" / person_folder(person)]
 
 
-def baseline_path(data_dir: Path, profile: str, person: str | None = None) -> Path:
+def model_key(model: str) -> str:
+    """The pose model a calibration belongs to: "full", "lite" or a bundle's own name. The models
+    read some angles differently (the lite model puts a side view's neck about 7 deg further back on
+    the rendered clips), so each keeps its own calibration."""
+    stem = Path(model).name.removesuffix(".task")
+    return stem.removeprefix("pose_landmarker_") or "full"  # not recorded: the default model
+
+
+def baseline_path(data_dir: Path, profile: str, person: str | None = None, model: str = "full") -> Path:
     """Where a profile's calibration is kept: per named person (a therapist's patients each have
-    their own), else the user's own."""
+    their own), else the user's own; the full model's as ``desk.json``, another model's beside it
+    (``desk.lite.json``)."""
     folder = data_dir / "calibrations"
     if person:
         folder = folder / "people" / person_folder(person)
-    return folder / f"{profile}.json"
+    key = model_key(model)
+    return folder / (f"{profile}.json" if key == "full" else f"{profile}.{key}.json")
 
 
 def save_baseline(data_dir: Path, baseline: Baseline, person: str | None = None) -> Path:
     """Store a baseline (atomically: a crash never leaves half a file). Returns the path."""
-    path = baseline_path(data_dir, baseline.profile, person)
+    path = baseline_path(data_dir, baseline.profile, person, baseline.model)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".json.tmp")
@@ -274,9 +284,17 @@ def save_baseline(data_dir: Path, baseline: Baseline, person: str | None = None)
     return path
 
 
-def load_baseline(data_dir: Path, profile: str, person: str | None = None) -> Baseline | None:
-    """The stored baseline of a (person's) profile, None if there is none."""
-    path = baseline_path(data_dir, profile, person)
+def load_baseline(data_dir: Path, profile: str, person: str | None = None, model: str = "full") -> Baseline | None:
+    """The stored baseline of a (person's) profile for this pose model; without one, the one made with
+    the other model (its ``model`` says so: the caller tells the user); None if there is none."""
+    for name in dict.fromkeys((model, "lite" if model_key(model) == "full" else "full")):
+        baseline = _read_baseline(baseline_path(data_dir, profile, person, name))
+        if baseline is not None:
+            return baseline
+    return None
+
+
+def _read_baseline(path: Path) -> Baseline | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

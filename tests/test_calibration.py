@@ -30,6 +30,7 @@ from posture.calibration import (
     Position,
     baseline_path,
     load_baseline,
+    model_key,
     save_baseline,
 )
 from posture.config import AlertSettings, load_settings
@@ -95,6 +96,21 @@ def test_store_and_reload(tmp_path: Path) -> None:
     path.write_text(json.dumps({"profile": "desk"}))
     with pytest.raises(CalibrationError, match="damaged"):
         load_baseline(tmp_path, "desk")
+
+
+def test_each_pose_model_keeps_its_own_calibration(tmp_path: Path) -> None:
+    import dataclasses
+
+    full = record([{"cva_deg": 44.0}] * 25)
+    assert model_key(full.model) == "full"
+    lite = dataclasses.replace(full, model="pose_landmarker_lite.task", stats={"cva_deg": MetricStats(47.0, 0.5, 25)})
+    # With only the full model's calibration, a lite run uses it (and the app says so).
+    save_baseline(tmp_path, full)
+    assert load_baseline(tmp_path, "desk", model="lite") == full
+    assert save_baseline(tmp_path, lite) == tmp_path / "calibrations" / "desk.lite.json"
+    assert load_baseline(tmp_path, "desk", model="lite") == lite
+    assert load_baseline(tmp_path, "desk", model="full") == full == load_baseline(tmp_path, "desk")
+    assert model_key("/models/pose_landmarker_heavy.task") == "heavy"
 
 
 def baseline(view: str, **medians: float) -> Baseline:
@@ -197,6 +213,10 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     stored = load_baseline(data, "side")
     assert stored is not None and stored.view == "side" and 48 < (stored.median("cva_deg") or 0) < 54
     assert stored.duration_s >= 5.0 and stored.source == str(upright)
+    # The lite model (the background mode's) reads some angles differently: a run with it says so.
+    r = run_cli("--source", str(upright), "--profile", "side", "--data-dir", str(data), "--model", "lite",
+                "--no-history")
+    assert "made with the full pose model and this run uses lite" in r.stderr and "--model lite --calibrate" in r.stderr
     # The log says when the calibration was made, and which.
     [made] = [x for x in map(json.loads, (tmp_path / "calibrate.jsonl").read_text().splitlines())
               if x["type"] == "calibration"]
