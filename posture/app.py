@@ -169,7 +169,7 @@ class App:
             self.snooze_next()
         elif key == "h":
             self.show_help = not self.show_help
-            self.status(self.message)
+            self._tell_sinks("redraw")  # the window shows or hides the keys now, even while paused
         elif key in ("1", "2", "3"):
             self.switch_profile(PROFILES[int(key) - 1])
 

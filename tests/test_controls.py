@@ -90,8 +90,24 @@ def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
 
     app, display, window = make_app(demo_landmarks, tmp_path, {5: "h", 8: "s", 10: "2", 12: "h", 20: "q"})
     app.sinks.append(HistoryRecorder(tmp_path, SessionInfo("me", "side", "file", "full")))
+    said: list[str] = []
+
+    class Terminal:  # what the terminal would print
+        def handle(self, obs) -> None:
+            pass
+
+        def status(self, message: str) -> None:
+            said.append(message)
+
+        def close(self, final_events=()) -> None:
+            pass
+
+    app.sinks.append(Terminal())
     result = app.run()
     assert result.frames == 20  # q stopped it
+    # Each message once: h redraws the window without saying the last message again.
+    assert [m for m in said if m] == ["snapshot saved: " + str(tmp_path / "snapshots" / "posture-20261125-140000.png"),
+                                      "profile phone"]
     assert display.closed
     # h showed the keys from frame 5 to 12: a dark box in the middle of the picture.
     centre = (slice(200, 280), slice(200, 440))

@@ -156,6 +156,10 @@ class WindowSink:
 
     def status(self, message: str) -> None:
         """Redraw (with the app's new status) and keep reading keys, also while paused."""
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the last observation again (the view changed: the keys shown or hidden)."""
         if self.last_obs is not None:
             self._draw()
         else:
