@@ -178,7 +178,7 @@ class App:
         return [("c", _("calibrate: sit upright for a few seconds")), (_("space"), _("pause / resume (camera off)")),
                 ("s", _("save a snapshot of the window")), ("1 2 3", _("profile desk, phone or side")),
                 ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")), ("h", _("show or hide the keys")),
-                ("q", _("quit"))]
+                (_("q, Esc"), _("quit"))]
 
     def start_calibration(self) -> None:
         """Record the user's upright posture over the next seconds (the ``c`` key)."""
@@ -336,8 +336,9 @@ class App:
             better = next(p for p, v in PROFILE_VIEWS.items() if v == seen)
             names = {"side": _("side"), "front": _("front")}
             self.view_warning = _("the camera sees you from the {view}, but the {profile} profile is meant for a "
-                                  "{expected} view: try --profile {better}").format(
-                view=names[seen], profile=profile, expected=names[expected], better=better)
+                                  "{expected} view: try --profile {better} (key {key} in the window)").format(
+                view=names[seen], profile=profile, expected=names[expected], better=better,
+                key=PROFILES.index(better) + 1)
             self.status(self.view_warning)
 
     def _background_step(self, obs: Observation) -> None:

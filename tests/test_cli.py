@@ -206,15 +206,15 @@ def test_unreadable_photo_in_a_folder_is_skipped_then_reported(tmp_path: Path) -
 def test_view_that_does_not_fit_the_profile_is_pointed_out() -> None:
     r = monitor("--source", "demo", "--profile", "desk", "--no-window", "--fps", "2")
     assert r.returncode == 0
-    assert "the camera sees you from the side, but the desk profile is meant for a front view: try --profile side" \
-        in r.stderr
+    assert "the camera sees you from the side, but the desk profile is meant for a front view: try --profile side " \
+        "(key 3 in the window)" in r.stderr
     r = monitor("--source", "demo", "--no-window", "--fps", "2")  # the demo picks the side profile itself
     assert "meant for" not in r.stderr
     # The side profile fixes the view, but a frontal camera is still pointed out.
     r = monitor("--source", str(DATA / "clips" / "phone_front_low.mp4"), "--profile", "side", "--no-window",
                 "--fps", "2", "--no-history")
-    assert "the camera sees you from the front, but the side profile is meant for a side view: try --profile desk" \
-        in r.stderr
+    assert "the camera sees you from the front, but the side profile is meant for a side view: try --profile desk " \
+        "(key 1 in the window)" in r.stderr
     # Photos say it each: a frontal photo judged with the side profile's fixed view.
     photo = sorted((DATA / "front_webcam_start" / "images").iterdir())[-1]
     r = monitor("--source", str(photo), "--stills", "--profile", "side", "--no-window")
