@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import history as h
-from .calibration import person_files
+from .calibration import person_files, person_folder
 from .errors import PostureError
 from .i18n import LANGUAGES, _, ngettext
 
@@ -172,8 +172,11 @@ def history_main(args: argparse.Namespace) -> int:
                 names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
                 if args.person and args.all:
                     h.delete_person(conn, args.person)
-                gone = sorted(names - set(h.people(conn)))
-                files = [name for name in gone if _remove_files(person_files(path.parent, name))]
+                left = h.people(conn)
+                gone = sorted(names - set(left))
+                shared = {person_folder(name) for name in left}  # "pat 07" and "pat_07" share a folder
+                files = [name for name in gone
+                         if person_folder(name) not in shared and _remove_files(person_files(path.parent, name))]
             finally:
                 lock.release()
             print(_("deleted {n} session(s) with everything recorded in them").format(n=n))

@@ -375,6 +375,12 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     conn.close()
     assert not (tmp_path / "calibrations" / "people" / "pat-04").exists()
     assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
+    # Two names that share a folder ("bob!" is kept as "bob"): forgetting one leaves the other's files.
+    conn = h.connect(h.db_path(tmp_path))
+    h.store_calibration(conn, h.person_id(conn, "bob!"), baseline)
+    conn.close()
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "bob!"]) == 0
+    assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
 
 
 def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> None:
