@@ -86,7 +86,7 @@ class Calibrator:
         c = self.settings.calibration
         return CalibrationRecorder(profile=self.settings.profile, duration_s=c.duration_s, min_present=c.min_present,
                                    max_spread_deg=c.max_spread_deg, source=self.settings.source,
-                                   model=self.model_name)
+                                   model=self.model_name, photos=self.settings.stills)
 
     def finish(self, recorder: CalibrationRecorder) -> Baseline:
         """The recorded baseline, stored; raises CalibrationError when it is not usable."""

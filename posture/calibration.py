@@ -129,12 +129,16 @@ class CalibrationRecorder:
         min_present: share of the frames that must show the person.
         max_spread_deg: largest median absolute deviation an angle may have (the person sat still).
         source, model: recorded with the baseline.
+        photos: the frames are separate photos: all of them count (the recording ends with the
+            source, not after ``duration_s``), and their order means nothing (no check for a change
+            of posture between the first and the second half).
     """
 
     def __init__(self, *, profile: str, duration_s: float = 5.0, min_present: float = 0.8,
-                 max_spread_deg: float = 3.0, source: str = "", model: str = "") -> None:
+                 max_spread_deg: float = 3.0, source: str = "", model: str = "", photos: bool = False) -> None:
         self.profile = profile
-        self.duration_s = duration_s
+        self.photos = photos
+        self.duration_s = math.inf if photos else duration_s
         self.min_present = min_present
         self.max_spread_deg = max_spread_deg
         self.source = source
@@ -217,8 +221,8 @@ class CalibrationRecorder:
                     "calibration refused: you moved too much ({metric} varied by {spread:.1f} deg, at most "
                     "{allowed:.1f} allowed); sit still in your upright posture and try again").format(
                         metric=metric_label(key), spread=mad, allowed=self.max_spread_deg))
-            half = values.size // 2
-            shift = abs(float(np.median(values[:half]) - np.median(values[half:]))) if half else 0.0
+            half = 0 if self.photos else values.size // 2
+            shift = abs(float(np.median(values[:half]) - np.median(values[half:]))) if half >= 3 else 0.0
             if key in ANGLE_KEYS and shift > 2 * self.max_spread_deg:  # a step: two postures, not one
                 raise CalibrationError(_(
                     "calibration refused: your posture changed while it recorded ({metric} moved by {shift:.1f} "
