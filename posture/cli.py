@@ -323,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     setup(_early_language(argv))
+    term = _TermAsInterrupt()
     try:
         if argv and argv[0] in ("report", "history"):
             return _subcommand(argv[0], argv[1:])
@@ -337,16 +338,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if is_image_source(settings.source):  # a few photos: each one found on its own
                 settings = dataclasses.replace(settings, stills=True)
-        with _TermAsInterrupt() as term:
+        with term:
             code = run(settings, calibrate=args.calibrate, snooze=args.snooze,
                        settings_for=lambda profile: settings_from_args(args, profile))
         return EXIT_TERMINATED if term.received and code == EXIT_INTERRUPTED else code
     except PostureError as exc:
         print(_("{prog}: error: {message}").format(prog=PROG, message=exc), file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before monitoring began or after it ended
         print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if term.received else EXIT_INTERRUPTED
 
 
 class _TermAsInterrupt:
@@ -358,6 +359,8 @@ class _TermAsInterrupt:
         self._previous: Any = None
 
     def _handle(self, signum: int, frame: Any) -> None:
+        if self.received:  # once: the summary, the log and the history are being closed
+            return
         self.received = True
         raise KeyboardInterrupt
 
@@ -373,8 +376,9 @@ class _TermAsInterrupt:
     def __exit__(self, *exc: object) -> None:
         import signal
 
-        if self._previous is not None:
+        if self._previous is not None and not self.received:
             signal.signal(signal.SIGTERM, self._previous)
+        # After a SIGTERM the handler stays: a second one waits for the closing instead of cutting it off.
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
