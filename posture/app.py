@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .calibration import PROFILE_VIEWS, Baseline, CalibrationError, CalibrationRecorder, load_baseline, save_baseline
+from .calibration import (PROFILE_VIEWS, Baseline, CalibrationError, CalibrationRecorder, load_baseline, model_key,
+                          save_baseline)
 from .capture import FrameSource, Gap
 from .config import PROFILES, Settings
 from .errors import PostureError
@@ -32,6 +33,17 @@ log = logging.getLogger(__name__)
 SNOOZE_STEPS = ("15m", "1h", "tomorrow", "off")
 # Modelled load on the cervical spine by neck flexion (Hansraj 2014, a computer model; lb -> kg).
 HANSRAJ_KG = ((0.0, 5.0), (15.0, 12.2), (30.0, 18.1), (45.0, 22.2), (60.0, 27.2))
+
+
+def other_model_note(baseline: Baseline, settings: Settings) -> str:
+    """What to say when the calibration was made with another pose model than this run's ("" if not)."""
+    then, now = model_key(baseline.model), model_key(settings.model)
+    if then == now:
+        return ""
+    again = " --background" if settings.background else f" --model {settings.model}"
+    return _("that calibration was made with the {then} pose model and this run uses {now}, which reads some "
+             "angles a few degrees differently: calibrate with the same options for the best judgement "
+             "(posture-monitor{again} --calibrate)").format(then=then, now=now, again=again)
 
 
 def neck_load_kg(neck_flexion_deg: float) -> float:
@@ -253,6 +265,8 @@ class App:
         self._views.clear()
         self.view_warning = ""
         self.status(_("profile {profile}").format(profile=profile))
+        if baseline is not None and other_model_note(baseline, settings):
+            self.status(other_model_note(baseline, settings))
         # Sinks that keep sessions (the history) end this one, with its open alerts closed, and start another.
         closing = old.finish(self._last_t) if self._last_t is not None else []
         self._tell_sinks("new_session", profile, baseline, closing)

@@ -178,8 +178,8 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
     """Monitor (or calibrate) with the given settings; returns the exit code."""
     from rich.console import Console
 
-    from .app import App, Calibrator
-    from .calibration import load_baseline, model_key, person_folder
+    from .app import App, Calibrator, other_model_note
+    from .calibration import load_baseline, person_folder
     from .capture import ImageSource, RealtimeSource, open_source
     from .config import desktop_session_available
     from .pipeline import Pipeline
@@ -237,13 +237,9 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
         if baseline is not None:
             err.print(_("judging against your {calibration}").format(calibration=baseline.describe()),
                       highlight=False, soft_wrap=True)
-            if model_key(baseline.model) != model_key(pose.model_path.name):
-                again = " --background" if settings.background else f" --model {settings.model}"
-                err.print(_("that calibration was made with the {then} pose model and this run uses {now}, which "
-                            "reads some angles a few degrees differently: calibrate with the same options for the "
-                            "best judgement (posture-monitor{again} --calibrate)").format(
-                    then=model_key(baseline.model), now=model_key(pose.model_path.name), again=again),
-                    style="yellow", highlight=False, soft_wrap=True)
+            note = other_model_note(baseline, settings)
+            if note:
+                err.print(note, style="yellow", highlight=False, soft_wrap=True)
         elif not calibrate:
             err.print(_("no calibration for the {profile} profile yet: judging against general limits "
                         "(calibrate with --calibrate, or c in the window)").format(profile=settings.profile),

@@ -409,7 +409,7 @@ def _check_consistency(obj: Any, prefix: str) -> None:
         for limit, neutral in (("limit", "neutral"), ("front_limit", "front_neutral")):
             if getattr(obj, limit) == getattr(obj, neutral):
                 raise ConfigError(_("{key} = {value} must differ from {other}").format(
-                    key=prefix + limit, value=getattr(obj, limit), other=prefix + neutral))
+                    key=prefix + limit, value=repr(getattr(obj, limit)), other=prefix + neutral))
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

@@ -47,6 +47,8 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
 
 
 def _selection(args: argparse.Namespace, person: str | None) -> h.Selection:
+    if args.session and (args.days is not None or args.since or args.until):
+        raise PostureError(_("give either --session or --days/--from/--to, not both"))
     if args.days is not None:
         if args.since or args.until:
             raise PostureError(_("give either --days or --from/--to, not both"))
@@ -165,13 +167,20 @@ def history_main(args: argparse.Namespace) -> int:
                                                           else ""))
             lock = h.RecordingLock(path.parent)
             lock.acquire(monitor=False)  # not while a monitor records into this history
+            busy: h.HistoryError | None = None
             try:
-                n = h.delete_sessions(conn, [s.id for s in doomed])
+                try:
+                    n = h.delete_sessions(conn, [s.id for s in doomed])
+                except h.HistoryError as exc:  # deleted, but another reader holds the log: the files go all the same
+                    busy, n = exc, len(doomed)
                 # Nobody left of a person (a named person asked for with --all goes even with only a
                 # calibration): their stored calibrations and snapshots go too.
                 names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
                 if args.person and args.all:
-                    h.delete_person(conn, args.person)
+                    try:
+                        h.delete_person(conn, args.person)
+                    except h.HistoryError as exc:
+                        busy = exc
                 left = h.people(conn)
                 gone = sorted(names - set(left))
                 shared = {person_folder(name) for name in left}  # "pat 07" and "pat_07" share a folder
@@ -179,6 +188,8 @@ def history_main(args: argparse.Namespace) -> int:
                          if person_folder(name) not in shared and _remove_files(person_files(path.parent, name))]
             finally:
                 lock.release()
+            if busy is not None:
+                raise busy
             print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
             if files:
                 print(ngettext("also deleted the stored calibrations and snapshots of {people}",

@@ -134,7 +134,7 @@ def photo_line(obs: Observation) -> tuple[str, str]:
         verdict = _("within the limits: {values}").format(values=", ".join(fine))
     else:
         verdict = _("nothing measurable")
-    seen = detect_view(obs.landmarks) if obs.landmarks is not None else obs.metrics.view
+    seen = detect_view(obs.landmarks) if obs.landmarks is not None and not obs.dark else obs.metrics.view
     if seen != obs.metrics.view:  # the view was fixed (--view, the side profile) and the photo disagrees
         names = {"side": _("side"), "front": _("front")}
         verdict += " " + _("(the photo looks like a {seen} view but was judged as a {view} view)").format(

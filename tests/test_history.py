@@ -363,9 +363,11 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     conn.close()
     save_baseline(tmp_path, baseline, "pat-04")
     save_baseline(tmp_path, baseline, "bob")
-    # A session that does not exist is an error, and nothing goes.
+    # A session that does not exist is an error, and nothing goes; so is a session with a range of days.
     assert main(["history", "--data-dir", str(tmp_path), "--delete", "--session", "7"]) == 2
     assert "no session 7" in capsys.readouterr().err
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--session", "1", "--days", "7"]) == 2
+    assert "give either --session or --days/--from/--to, not both" in capsys.readouterr().err
     # --person with --all forgets the person even without a session: database and files.
     assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-04"]) == 0
     out = capsys.readouterr().out
@@ -398,3 +400,30 @@ def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> Non
     stored = read_facts(conn, s).good_share("forward_head")
     conn.close()
     assert stored == pytest.approx(shown, abs=0.015)  # seconds against frames
+
+
+def test_files_go_even_when_another_reader_holds_the_history(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from posture.calibration import Baseline, MetricStats, Position, save_baseline
+
+    baseline = Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="clip", model="full",
+                        duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
+                        position=Position(0.5, 0.5, 0.2))
+    conn = h.connect(h.db_path(tmp_path))
+    pid = h.person_id(conn, "pat-09")
+    conn.execute("INSERT INTO sessions (person_id, start, end, profile, source, app_version) "
+                 "VALUES (?, 1000, 1010, 'side', 'camera', 'x')", (pid,))
+    conn.close()
+    save_baseline(tmp_path, baseline, "pat-09")
+    reader = sqlite3.connect(h.db_path(tmp_path))
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM sessions").fetchone()  # a report being read: the log cannot be emptied
+    try:
+        assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-09"]) == 2
+    finally:
+        reader.close()
+    assert "in use" in capsys.readouterr().err
+    assert not (tmp_path / "calibrations" / "people" / "pat-09").exists()
+    conn = h.connect(h.db_path(tmp_path))
+    assert h.people(conn) == []
+    conn.close()
