@@ -8,13 +8,14 @@ recorded. With a baseline the rules judge deviations from the user's own upright
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import numpy as np
 
@@ -243,13 +244,24 @@ class CalibrationRecorder:
 
 
 def person_folder(person: str) -> str:
-    """A named person's folder name (a name is not always a file name)."""
+    """A named person's folder name, one per name: a plain name as it is ("pat-07"), any other with a
+    short hash of it ("pat_07-1c2e4f6a" for "pat 07"), so that two names never share a folder."""
+    plain = _plain(person)
+    return plain if plain == person else f"{plain}-{hashlib.sha1(person.encode('utf-8')).hexdigest()[:8]}"
+
+
+def _plain(person: str) -> str:
+    """The name with everything but letters, digits, '.', '-' and '_' replaced (the folder name before
+    version 0.1.1, which two names could share)."""
     return re.sub(r"[^\w.-]+", "_", person).strip("._") or "_"
 
 
-def person_files(data_dir: Path, person: str) -> list[Path]:
-    """The folders that hold a named person's files: calibrations and snapshots."""
-    return [data_dir / "calibrations" / "people" / person_folder(person), data_dir / "snapshots" / person_folder(person)]
+def person_files(data_dir: Path, person: str, in_use: Collection[str] = ()) -> list[Path]:
+    """The folders that hold a named person's files (calibrations and snapshots), leaving out any that
+    also belongs to one of the names ``in_use``."""
+    taken = {f for name in in_use for f in (person_folder(name), _plain(name))}
+    names = [n for n in dict.fromkeys((person_folder(person), _plain(person))) if n not in taken]
+    return [data_dir / kind / n for kind in ("calibrations/people", "snapshots") for n in names]
 
 
 def model_key(model: str) -> str:
@@ -292,9 +304,13 @@ def load_baseline(data_dir: Path, profile: str, person: str | None = None, model
     """The stored baseline of a (person's) profile for this pose model; without one, the one made with
     the other model (its ``model`` says so: the caller tells the user); None if there is none."""
     for name in dict.fromkeys((model, "lite" if model_key(model) == "full" else "full")):
-        baseline = _read_baseline(baseline_path(data_dir, profile, person, name))
-        if baseline is not None:
-            return baseline
+        paths = [baseline_path(data_dir, profile, person, name)]
+        if person and _plain(person) != person_folder(person):  # kept by an earlier version
+            paths.append(paths[0].parent.parent / _plain(person) / paths[0].name)
+        for path in paths:
+            baseline = _read_baseline(path)
+            if baseline is not None:
+                return baseline
     return None
 
 

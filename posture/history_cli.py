@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import history as h
-from .calibration import person_files, person_folder
+from .calibration import person_files
 from .errors import PostureError
 from .i18n import LANGUAGES, _, ngettext
 
@@ -183,9 +183,7 @@ def history_main(args: argparse.Namespace) -> int:
                         busy = exc
                 left = h.people(conn)
                 gone = sorted(names - set(left))
-                shared = {person_folder(name) for name in left}  # "pat 07" and "pat_07" share a folder
-                files = [name for name in gone
-                         if person_folder(name) not in shared and _remove_files(person_files(path.parent, name))]
+                files = [name for name in gone if _remove_files(person_files(path.parent, name, in_use=left))]
             finally:
                 lock.release()
             if busy is not None:

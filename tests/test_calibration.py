@@ -107,6 +107,25 @@ def test_store_and_reload(tmp_path: Path) -> None:
         load_baseline(tmp_path, "desk")
 
 
+def test_two_names_never_share_a_folder(tmp_path: Path) -> None:
+    from posture.calibration import person_files, person_folder
+
+    assert person_folder("pat-07") == "pat-07"  # a plain name as it is
+    assert person_folder("pat 07") != person_folder("pat_07") and person_folder("pat 07").startswith("pat_07-")
+    a = record([{"cva_deg": 44.0}] * 25)
+    b = record([{"cva_deg": 50.0}] * 25)
+    save_baseline(tmp_path, a, "pat 07")
+    save_baseline(tmp_path, b, "pat_07")
+    assert load_baseline(tmp_path, "desk", "pat 07") == a and load_baseline(tmp_path, "desk", "pat_07") == b
+    # A calibration an earlier version kept under the shared folder is still found.
+    legacy = tmp_path / "calibrations" / "people" / "anna_b" / "desk.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(json.dumps(a.to_json()))
+    assert load_baseline(tmp_path, "desk", "anna b") == a
+    # Forgetting "pat 07" touches none of "pat_07"'s folders.
+    assert not any("pat_07" == f.name for f in person_files(tmp_path, "pat 07", in_use=["pat_07"]))
+
+
 def test_each_pose_model_keeps_its_own_calibration(tmp_path: Path) -> None:
     import dataclasses
 
