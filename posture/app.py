@@ -197,8 +197,11 @@ class App:
         if self.calibrator is None or self.pipeline.recorder is not None:
             return
         self.pipeline.start_calibration(self.calibrator.new_recorder())
-        self.status(_("calibrating: sit upright and still for {seconds:g} s").format(
-            seconds=self.calibrator.settings.calibration.duration_s))
+        if self.source.live:
+            self.status(_("calibrating: sit upright and still for {seconds:g} s").format(
+                seconds=self.calibrator.settings.calibration.duration_s))
+        else:
+            self.status(_("calibrating from {source}").format(source=self.source.description))
 
     def toggle_pause(self) -> None:
         """Pause (releasing a camera) or resume (opening it again)."""

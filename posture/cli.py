@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--snooze", choices=("15m", "1h", "tomorrow"),
                    help=_("start with the alerts snoozed for 15 minutes, an hour, or until tomorrow"))
     p.add_argument("--data-dir", metavar="DIR",
-                   help=_("where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+                   help=_("where calibrations and the history are kept (default: $POSTURE_DATA_DIR, else the user data "
+                           "folder)"))
     p.add_argument("--person", metavar="NAME",
                    help=_("whose session this is, a name or pseudonym (default: your login name)"))
     p.add_argument("--no-history", action="store_true",
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", metavar="FILE", help=_("write every analysed frame and alert as JSON Lines"))
     p.add_argument("--config", metavar="FILE", help=_("TOML settings file (see --list-settings)"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help=_("change any setting, e.g. --set rules.lean.limit=8 (repeatable)"))
+                   help=_("change any setting, e.g. --set rules.lean.front_limit=6 (repeatable)"))
     p.add_argument("--list-settings", action="store_true", help=_("print every setting with its default and range"))
     p.add_argument("--lang", choices=LANGUAGES, help=_("language: en or nl (default: the system's language)"))
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}",

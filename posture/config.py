@@ -248,7 +248,7 @@ class Settings:
     lang: str | None = _opt(None, nullable=True, choices=LANGUAGES, doc=N_(
         "language of the app: en or nl (default: the system's language, else English)"))
     data_dir: str | None = _opt(None, nullable=True, doc=N_(
-        "where calibrations are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+        "where calibrations and the history are kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
     history: bool = _opt(True, doc=N_("keep every session in the history (numbers only, never pictures) for "
                                       "reports; off: --no-history"))
     history_detail_days: float = _opt(90.0, 0, 36500, unit="days", doc=N_(
