@@ -203,3 +203,27 @@ def test_break_reminders_reach_the_events_and_a_snooze_holds_them() -> None:
 
     assert breaks(-1.0) == [60.0]  # in view from 0 s: a minute of sitting
     assert breaks(80.0) == []  # snoozed (z key or --snooze) through the reminder
+
+
+def test_alerts_that_come_together_make_one_nudge() -> None:
+    from posture.capture import Frame
+    from posture.pipeline import Observation
+
+    sound = RecordingChannel("sound")
+    sink = AlertSink([sound], gather_s=2.0)
+    blank = np.zeros((2, 2, 3), np.uint8)
+
+    def frame(t: float, *events: Event) -> None:
+        sink.handle(Observation(Frame(blank, t, int(t * 10)), None, None, None, {}, events=list(events)))
+
+    # Bent over a phone: the head-forward limit trips 1 s before the neck-flexion one.
+    frame(61.1, Event("alert", "forward_head", 61.1, 1.1, 25.0, "cva_deg"))
+    frame(62.1, Event("alert", "phone_posture", 62.1, 2.1, 38.0, "neck_flexion_deg"))
+    assert sound.sent == []  # still gathering
+    frame(63.2)
+    assert sound.sent == [("Posture", "Head bent down for 1 min: raise the phone to eye height instead of bending "
+                                      "your neck (worst neck flexion 38 deg) (also: head forward)")]
+    # A later alert on its own is its own nudge; one still gathering at the end is sent at the close.
+    frame(300.0, Event("alert", "slump", 300.0, 200.0, 30.0, "trunk_inclination_deg"))
+    sink.close()
+    assert len(sound.sent) == 2 and sound.sent[1][1].startswith("Slumped for 1 min 40 s") and "also" not in sound.sent[1][1]

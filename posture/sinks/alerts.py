@@ -13,7 +13,7 @@ import numpy as np
 from ..i18n import _
 from ..monitor import Event
 from ..pipeline import Observation
-from ..text import event_message
+from ..text import event_message, kind_label
 
 log = logging.getLogger(__name__)
 
@@ -109,25 +109,46 @@ class DesktopChannel:
             self.session = False
 
 
+# Which alert speaks for the others when several come together: the most specific advice first
+# (bent over a phone: raise the phone; that head is forward as well goes without saying).
+PRIORITY = ("phone_posture", "slump", "forward_head", "rounded_shoulders", "lean", "head_tilt")
+
+
 class AlertSink:
-    """Sends every alert through the enabled channels.
+    """Sends every alert through the enabled channels; alerts that come within ``gather_s`` of each
+    other (one posture tripping two limits, as a phone posture does) make one nudge, not two.
 
     Args:
         channels: the channels (sound, desktop, or stand-ins with the same interface).
+        gather_s: how long to wait for other alerts after the first (media or camera time).
     """
 
-    def __init__(self, channels: Sequence[AlertChannel]) -> None:
+    def __init__(self, channels: Sequence[AlertChannel], gather_s: float = 2.0) -> None:
         self.channels = list(channels)
+        self.gather_s = gather_s
+        self._pending: list[Event] = []
 
     def handle(self, obs: Observation) -> None:
         for event in obs.events:
-            if event.type in ("alert", "break"):
+            if event.type == "break":
                 self.send(event)
+            elif event.type == "alert":
+                self._pending.append(event)
+        if self._pending and obs.frame.t - self._pending[0].t >= self.gather_s:
+            self._flush()
 
-    def send(self, event: Event) -> None:
-        """One alert through every channel."""
+    def _flush(self) -> None:
+        if self._pending:
+            ranked = sorted(self._pending, key=lambda e: PRIORITY.index(e.kind) if e.kind in PRIORITY else 99)
+            self.send(ranked[0], also=[e.kind for e in ranked[1:]])
+            self._pending = []
+
+    def send(self, event: Event, also: Sequence[str] = ()) -> None:
+        """One alert through every channel (naming the problems that alerted with it)."""
         title = _("Posture")
         message = event_message(event)
+        if also:
+            message += " " + _("(also: {problems})").format(problems=", ".join(kind_label(k) for k in also))
         for channel in self.channels:
             channel.notify(title, message)
 
@@ -135,4 +156,4 @@ class AlertSink:
         pass
 
     def close(self, final_events: Sequence[Event] = ()) -> None:
-        pass
+        self._flush()
