@@ -356,7 +356,7 @@ def _alerts_table(page: Page, f: SessionFacts) -> None:
                      duration(e["t"] - e["start"]),
                      duration(end["end"] - e["start"]) if end and end.get("end") is not None else "",
                      f"{e['peak']:.0f} {unit(e['metric'])}" if e["peak"] is not None else "",
-                     _("ISO 11226 holding time") if e["reason"] == "iso11226" else ""])
+                     _("ISO 11226 holding time") if e["reason"] == "iso11226" else _("held past the alert delay")])
     page.table([_("time"), _("posture problem"), _("lasted before the alert"), _("lasted in all"), _("worst"),
                 _("why")], rows, numeric_from=2)
     per_hour: Counter[int] = Counter(dt.datetime.fromtimestamp(f.session.start + e["t"]).hour for e in alerts)
