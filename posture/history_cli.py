@@ -149,6 +149,51 @@ def report_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete(args: argparse.Namespace, conn: Any, selection: h.Selection, chosen: bool, folder: Path) -> int:
+    """``history --delete``: the chosen sessions, and the files of everyone who has none left."""
+    if not chosen and not args.all:
+        raise PostureError(_("say what to delete: --session ID, --days N, --from/--to, or --all"))
+    doomed = h.find_sessions(conn, selection)
+    missing = sorted(set(args.session) - {s.id for s in doomed})
+    if missing:
+        raise h.HistoryError(_("no session {id}{person}: nothing deleted (see the list: posture-monitor "
+                               "history)").format(id=missing[0], person=f" ({args.person})" if args.person
+                                                  else ""))
+    lock = h.RecordingLock(folder)
+    lock.acquire(monitor=False)  # not while a monitor records into this history
+    busy: h.HistoryError | None = None
+    try:
+        try:
+            n = h.delete_sessions(conn, [s.id for s in doomed])
+        except h.HistoryError as exc:  # deleted, but another reader holds the log: the files go all the same
+            busy, n = exc, len(doomed)
+        # Nobody left of a person (a named person asked for with --all goes even with only a
+        # calibration): their stored calibrations and snapshots go too.
+        names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
+        if args.person and args.all:
+            try:
+                h.delete_person(conn, args.person)
+            except h.HistoryError as exc:
+                busy = exc
+        left = h.people(conn)
+        gone = sorted(names - set(left))
+        files = [name for name in gone if _remove_files(person_files(folder, name, in_use=left))]
+    finally:
+        lock.release()
+    if busy is not None:
+        raise busy
+    print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
+    if files:
+        print(ngettext("also deleted the stored calibrations and snapshots of {people}",
+                       "also deleted the stored calibrations and snapshots of {people}",
+                       len(files)).format(people=", ".join(files)))
+    own = [*(folder / "calibrations").glob("*.json"), *(folder / "snapshots").glob("*.png")]
+    if args.all and not args.person and own:
+        print(_("kept: your own calibrations and snapshots ({n} file(s) in {path}), which are not part of "
+                "the history; delete them there if you want them gone").format(n=len(own), path=folder))
+    return 0
+
+
 @_sqlite_errors_as_history_errors
 def history_main(args: argparse.Namespace) -> int:
     path = h.db_path(_data_path(args))
@@ -157,47 +202,7 @@ def history_main(args: argparse.Namespace) -> int:
         selection = _selection(args, args.person)
         chosen = selection != h.Selection(person=args.person)
         if args.delete:
-            if not chosen and not args.all:
-                raise PostureError(_("say what to delete: --session ID, --days N, --from/--to, or --all"))
-            doomed = h.find_sessions(conn, selection)
-            missing = sorted(set(args.session) - {s.id for s in doomed})
-            if missing:
-                raise h.HistoryError(_("no session {id}{person}: nothing deleted (see the list: posture-monitor "
-                                       "history)").format(id=missing[0], person=f" ({args.person})" if args.person
-                                                          else ""))
-            lock = h.RecordingLock(path.parent)
-            lock.acquire(monitor=False)  # not while a monitor records into this history
-            busy: h.HistoryError | None = None
-            try:
-                try:
-                    n = h.delete_sessions(conn, [s.id for s in doomed])
-                except h.HistoryError as exc:  # deleted, but another reader holds the log: the files go all the same
-                    busy, n = exc, len(doomed)
-                # Nobody left of a person (a named person asked for with --all goes even with only a
-                # calibration): their stored calibrations and snapshots go too.
-                names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
-                if args.person and args.all:
-                    try:
-                        h.delete_person(conn, args.person)
-                    except h.HistoryError as exc:
-                        busy = exc
-                left = h.people(conn)
-                gone = sorted(names - set(left))
-                files = [name for name in gone if _remove_files(person_files(path.parent, name, in_use=left))]
-            finally:
-                lock.release()
-            if busy is not None:
-                raise busy
-            print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
-            if files:
-                print(ngettext("also deleted the stored calibrations and snapshots of {people}",
-                               "also deleted the stored calibrations and snapshots of {people}",
-                               len(files)).format(people=", ".join(files)))
-            own = [*(path.parent / "calibrations").glob("*.json"), *(path.parent / "snapshots").glob("*.png")]
-            if args.all and not args.person and own:
-                print(_("kept: your own calibrations and snapshots ({n} file(s) in {path}), which are not part of "
-                        "the history; delete them there if you want them gone").format(n=len(own), path=path.parent))
-            return 0
+            return _delete(args, conn, selection, chosen, path.parent)
         sessions = h.find_sessions(conn, selection)
         if args.export_csv:
             _export_csv(conn, sessions, Path(args.export_csv))
