@@ -244,10 +244,13 @@ class CalibrationRecorder:
 
 
 def person_folder(person: str) -> str:
-    """A named person's folder name, one per name: a plain name as it is ("pat-07"), any other with a
-    short hash of it ("pat_07-1c2e4f6a" for "pat 07"), so that two names never share a folder."""
+    """A named person's folder name, one per name: a plain lower-case name as it is ("pat-07"), any
+    other with a short hash of it ("pat_07-1c2e4f6a" for "pat 07", "Anna-…" for "Anna"), so that two
+    names never share a folder, also where the file system ignores case."""
     plain = _plain(person)
-    return plain if plain == person else f"{plain}-{hashlib.sha1(person.encode('utf-8')).hexdigest()[:8]}"
+    if plain == person and person == person.lower():
+        return plain
+    return f"{plain}-{hashlib.sha1(person.encode('utf-8')).hexdigest()[:8]}"
 
 
 def _plain(person: str) -> str:

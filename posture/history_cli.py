@@ -221,9 +221,12 @@ def _list(sessions: Sequence[h.Session], path: Path) -> None:
     from .text import duration
 
     print(_("{n} session(s) in {path}").format(n=len(sessions), path=path))
+    if sessions:
+        print(f"{_('no.'):>5}  {_('person'):<16} {_('start'):<16}  {_('duration'):>14}  {_('profile'):<8} "
+              f"{_('view'):<9} {_('source')}")
     for s in sessions:
         print(f"{s.id:>5}  {s.person:<16} {s.start_local:%Y-%m-%d %H:%M}  {duration(s.duration_s):>14}  "
-              f"{s.profile:<5} {s.view or '':<5} {s.source:<6}" + (f"  ({s.end_reason})" if s.end_reason !=
+              f"{s.profile:<8} {s.view or '':<9} {s.source:<6}" + (f"  ({s.end_reason})" if s.end_reason !=
                                                                     "finished" else ""))
 
 

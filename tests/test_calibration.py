@@ -112,6 +112,7 @@ def test_two_names_never_share_a_folder(tmp_path: Path) -> None:
 
     assert person_folder("pat-07") == "pat-07"  # a plain name as it is
     assert person_folder("pat 07") != person_folder("pat_07") and person_folder("pat 07").startswith("pat_07-")
+    assert person_folder("Anna").lower() != person_folder("anna").lower()  # also where case is ignored
     a = record([{"cva_deg": 44.0}] * 25)
     b = record([{"cva_deg": 50.0}] * 25)
     save_baseline(tmp_path, a, "pat 07")

@@ -100,12 +100,18 @@ def test_a_monitoring_run_is_kept_second_by_second(recorded_history: tuple[Path,
     conn.close()
 
 
-def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path) -> None:
+def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
     data, _log = recorded_history
     work = tmp_path / "data"
     import shutil
 
     shutil.copytree(data, work)
+    # The list: a header over its columns, then a line a session.
+    assert main(["history", "--data-dir", str(work)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["no.", "person", "start", "duration", "profile", "view", "source"]
+    assert lines[2].split()[:2] == ["1", "pat-01"] and len(lines) == 3
     assert main(["history", "--data-dir", str(work), "--export-csv", str(tmp_path / "csv")]) == 0
     with open(tmp_path / "csv" / "aggregates.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
