@@ -97,6 +97,14 @@ def _figure(width_in: float, height_in: float) -> Any:
 
 
 def _png(fig: Any, alt: str) -> str:
+    if language() == "nl":  # a decimal comma on the number axes, as in the text (times stay as they are)
+        from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+        comma = FuncFormatter(lambda v, _pos: f"{v:g}".replace(".", ","))
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if isinstance(axis.get_major_formatter(), ScalarFormatter):
+                    axis.set_major_formatter(comma)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     data = base64.b64encode(buf.getvalue()).decode("ascii")
