@@ -25,7 +25,7 @@ from .monitor import State
 from .overlay import Ghost, OverlayInfo
 from .pipeline import Observation, Pipeline
 from .sinks import Sink
-from .text import event_message
+from .text import event_message, view_name
 
 log = logging.getLogger(__name__)
 
@@ -351,10 +351,9 @@ class App:
         expected = PROFILE_VIEWS.get(profile)
         if expected is not None and seen != expected:
             better = next(p for p, v in PROFILE_VIEWS.items() if v == seen)
-            names = {"side": _("side"), "front": _("front")}
             self.view_warning = _("the camera sees you from the {view}, but the {profile} profile is meant for a "
                                   "{expected} view: try --profile {better} (key {key} in the window)").format(
-                view=names[seen], profile=profile, expected=names[expected], better=better,
+                view=view_name(seen), profile=profile, expected=view_name(expected), better=better,
                 key=PROFILES.index(better) + 1)
             self.status(self.view_warning)
 

@@ -201,13 +201,13 @@ class CalibrationRecorder:
         views = [m.view for m in self._metrics]
         view = max(set(views), key=views.count)
         expected = PROFILE_VIEWS.get(self.profile)
+        from .text import metric_label, view_name  # here: text imports the monitor, which imports this module
+
         if expected is not None and view != expected:
-            names = {"side": _("side"), "front": _("front")}
             raise CalibrationError(_(
                 "calibration refused: the camera sees you from the {view}, but the {profile} profile needs a "
                 "{expected} view; move the camera or choose the profile that fits (--profile)").format(
-                    view=names[view], profile=self.profile, expected=names[expected]))
-        from .text import metric_label
+                    view=view_name(view), profile=self.profile, expected=view_name(expected)))
 
         same_view = [m for m in self._metrics if m.view == view]
         stats: dict[str, MetricStats] = {}

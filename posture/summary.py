@@ -11,7 +11,7 @@ from .i18n import _, ngettext
 from .metrics import detect_view
 from .monitor import BAD_STATES, KIND_METRIC, Durations, Event, State
 from .pipeline import Observation
-from .text import clock, duration, kind_label, metric_label, unit, value_text
+from .text import clock, duration, kind_label, metric_label, unit, value_text, view_name
 
 
 def _not_judged() -> str:
@@ -66,9 +66,8 @@ class SessionSummary:
                  "  " + _("observed {observed} ({frames} frames analysed), person in view {present}").format(
                      observed=duration(observed_s), frames=self.frames, present=duration(present_s))]
         if self.views:
-            names = {"side": _("side"), "front": _("front")}
             lines.append("  " + _("view: {views}").format(views=", ".join(
-                f"{names.get(v, v)} {n * 100 // max(self.present_frames, 1)}%" for v, n in self.views.most_common())))
+                f"{view_name(v)} {n * 100 // max(self.present_frames, 1)}%" for v, n in self.views.most_common())))
         lines.append("  " + _("time in good posture:"))
         for kind, d in durations.items():
             share = d.good_share
@@ -136,9 +135,8 @@ def photo_line(obs: Observation) -> tuple[str, str]:
         verdict = _("nothing measurable")
     seen = detect_view(obs.landmarks) if obs.landmarks is not None and not obs.dark else obs.metrics.view
     if seen != obs.metrics.view:  # the view was fixed (--view, the side profile) and the photo disagrees
-        names = {"side": _("side"), "front": _("front")}
         verdict += " " + _("(the photo looks like a {seen} view but was judged as a {view} view)").format(
-            seen=names[seen], view=names[obs.metrics.view])
+            seen=view_name(seen), view=view_name(obs.metrics.view))
     return name, verdict
 
 

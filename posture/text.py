@@ -68,6 +68,11 @@ def short_label(kind: str) -> str:
     return _(_SHORT_LABELS[kind]) if kind in _SHORT_LABELS else kind
 
 
+def view_name(view: str) -> str:
+    """A camera view in a word ("side", "front")."""
+    return {"side": _("side"), "front": _("front")}.get(view, view)
+
+
 def metric_label(metric: str) -> str:
     """A metric's name ("neck flexion")."""
     return _(_METRIC_LABELS[metric]) if metric in _METRIC_LABELS else metric
