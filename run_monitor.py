@@ -3,7 +3,7 @@
 
 import sys
 
-from posture.cli import main
+from posture.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,6 +14,7 @@ key, the allowed range and the value received.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -22,10 +23,9 @@ from typing import Any, Mapping
 
 from .errors import ConfigError
 from .i18n import LANGUAGES, N_, _
+from .problems import PROBLEMS, PROFILES
 
-PROFILES = ("desk", "phone", "side")
 VIEWS = ("auto", "front", "side")
-ALERT_KINDS = ("forward_head", "rounded_shoulders", "phone_posture", "slump", "lean", "head_tilt")
 
 
 def _opt(default: Any, lo: float | None = None, hi: float | None = None, *,
@@ -80,76 +80,18 @@ class RuleSettings:
         "judge this problem only against your own calibration (where no general limit exists)"))
 
 
-# Defaults of each rule and the fact each rests on (see ../shared/POSTURE_SCIENCE.md). Front-view
-# values were measured with the full model on the upright stretches of the 10 front_webcam videos
-# (per-video medians) and on the rendered clips; docs and the closing note of issue 2 give the figures.
-def _forward_head() -> RuleSettings:
-    # Side: CVA cut-off 45.5 deg (Mostafaee et al. 2024, slight vs moderate/severe forward head);
-    # upright reference 50.6 deg, the mean CVA without neck pain (Lau, Chiu, Lam 2009).
-    # Front: the estimate has no clinical standing without a calibration, and upright webcam users
-    # read 39-50 deg (per-video medians; some may well have a forward head): 33 deg is below all of them.
-    # Calibrated: 5 deg below your own upright CVA (the neck-pain group of Lau et al. 2009 sits 6.7 deg
-    # below the controls).
-    # From the front the estimate errs more (4-5 deg on rendered bodies against 3 from the side) and a
-    # person's upright head wanders more on the webcam recordings (up to 9 deg below the calibration
-    # in the upright stretches): 10 deg there.
-    return RuleSettings(limit=45.5, neutral=50.6, front_limit=33.0, front_neutral=45.0, delta=5.0,
-                        front_delta=10.0)
-
-
-def _rounded_shoulders() -> RuleSettings:
-    # The forward shoulder angle has no validated cut-off (Singla et al. 2017 report reliability, not
-    # a threshold): it is judged only as a change from your own calibration, 10 deg smaller than
-    # upright (20 deg of shoulder rounding makes it about 15 deg smaller on rendered people; the
-    # estimate is within about 6 deg there). From the front it cannot be seen at all.
-    return RuleSettings(limit=40.0, neutral=50.0, front_limit=40.0, front_neutral=50.0, delta=10.0,
-                        front_delta=10.0, calibrated_only=True)
-
-
-def _phone_posture() -> RuleSettings:
-    # Neck flexion over 25 deg is not acceptable for static work (ISO 11226:2000); RULA scores
-    # > 20 deg as its second-worst neck class. Phone use flexes the neck 33-45 deg (Lee et al. 2015).
-    # Front: upright webcam users read -5 to 14 deg (per-video medians; median 8).
-    # Calibrated: 25 deg more flexion than your own upright posture (the same ISO 11226 limit, measured
-    # from your upright neck rather than from a general one; a desk slump bends the neck 10-20 deg).
-    return RuleSettings(limit=25.0, neutral=0.0, front_limit=25.0, front_neutral=5.0, delta=25.0, front_delta=25.0)
-
-
-def _slump() -> RuleSettings:
-    # Trunk flexion 0-20 deg is acceptable (ISO 11226:2000); RULA trunk 20-60 deg scores 3.
-    return RuleSettings(limit=20.0, neutral=0.0, front_limit=20.0, front_neutral=0.0, delta=20.0, front_delta=20.0)
-
-
-def _lean() -> RuleSettings:
-    # No source gives a side-bend angle (RULA/REBA add +1 for any side bending). 4.75 deg of trunk roll
-    # was chosen in every fold of a leave-one-video-out search on the front_webcam recordings
-    # (upright sitting reads 1.1 deg, a head tilt 1.6, a lean 10.9: medians of the absolute value).
-    return RuleSettings(limit=4.75, neutral=0.0, front_limit=4.75, front_neutral=0.0, delta=4.75,
-                        front_delta=4.75)
-
-
-def _head_tilt() -> RuleSettings:
-    # As for lean: RULA adds +1 for a side-bent neck without a number. The same search chose 6.5-7.0 deg
-    # of head roll, but one person sat upright with the head rolled 7 deg for many seconds: 8 deg keeps
-    # clear of that (docs/accuracy.md gives the recall at both). A lean, which rolls the head too, is
-    # reported as a lean.
-    return RuleSettings(limit=8.0, neutral=0.0, front_limit=8.0, front_neutral=0.0, delta=8.0, front_delta=8.0)
-
-
-@dataclass(frozen=True)
-class RulesSettings:
-    """One rule per alert kind."""
-
-    forward_head: RuleSettings = field(default_factory=_forward_head)
-    rounded_shoulders: RuleSettings = field(default_factory=_rounded_shoulders)
-    phone_posture: RuleSettings = field(default_factory=_phone_posture)
-    slump: RuleSettings = field(default_factory=_slump)
-    lean: RuleSettings = field(default_factory=_lean)
-    head_tilt: RuleSettings = field(default_factory=_head_tilt)
+class Rules:
+    """One rule per posture problem, ``rules.KIND`` for each kind in posture/problems.py (the settings
+    class :data:`RulesSettings` is made from that table, with each problem's defaults)."""
 
     def get(self, kind: str) -> RuleSettings:
-        """The rule for an alert kind."""
+        """The rule of a posture problem."""
         return getattr(self, kind)  # type: ignore[no-any-return]
+
+
+RulesSettings: type[Rules] = dataclasses.make_dataclass(
+    "RulesSettings", [(p.kind, RuleSettings, field(default_factory=functools.partial(RuleSettings, **p.defaults)))
+                      for p in PROBLEMS], bases=(Rules,), frozen=True, namespace={"__module__": __name__})
 
 
 @dataclass(frozen=True)
@@ -264,7 +206,7 @@ class Settings:
     breaks: BreakSettings = field(default_factory=BreakSettings)
     realtime: bool = _opt(False, doc=N_("play a video file or image sequence at its real speed"))
     alerts: AlertSettings = field(default_factory=AlertSettings)
-    rules: RulesSettings = field(default_factory=RulesSettings)
+    rules: Rules = field(default_factory=RulesSettings)
     smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
     pose: PoseSettings = field(default_factory=PoseSettings)
 
@@ -302,16 +244,11 @@ def default_person() -> str:
     except (OSError, KeyError, ImportError):  # no login name (some containers)
         return "me"
 
-# What each profile changes. Kinds a profile does not watch are disabled.
+# What each profile changes: the problems it does not watch are disabled; the side profile fixes the view.
 PROFILE_PRESETS: dict[str, dict[str, Any]] = {
-    # The office worker with a frontal laptop or monitor webcam.
-    "desk": {"view": "auto"},
-    # The teenager bent over a phone: neck flexion (ISO 11226 / RULA) matters, a sideways lean does not.
-    "phone": {"rules": {"lean": {"enabled": False}, "head_tilt": {"enabled": False},
-                        "rounded_shoulders": {"enabled": False}, "slump": {"enabled": False}}},
-    # A camera beside the person (the therapist): the sagittal angles; roll cannot be seen.
-    "side": {"view": "side", "rules": {"lean": {"enabled": False}, "head_tilt": {"enabled": False}}},
-}
+    profile: {"view": "side" if profile == "side" else "auto",
+              "rules": {p.kind: {"enabled": False} for p in PROBLEMS if profile not in p.profiles}}
+    for profile in PROFILES}
 
 
 def is_camera_source(source: str) -> bool:
@@ -390,7 +327,7 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
             sub = data.get(name, {})
             if not isinstance(sub, Mapping):
                 raise ConfigError(_("{key} must be a table of settings, not {value!r}").format(key=key, value=sub))
-            kwargs[name] = _build(type(default_obj), _merge(_as_dict(default_obj), sub), key + ".")
+            kwargs[name] = _build(type(default_obj), merge(_as_dict(default_obj), sub), key + ".")
         elif name in data:
             kwargs[name] = _check_value(key, f, data[name])
     obj = cls(**kwargs)
@@ -417,12 +354,12 @@ def _as_dict(obj: Any) -> dict[str, Any]:
             else _as_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """Deep-merge two nested dicts; ``over`` wins."""
     out = dict(base)
     for k, v in over.items():
         if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = _merge(out[k], v)
+            out[k] = merge(out[k], v)
         else:
             out[k] = v
     return out
@@ -486,7 +423,7 @@ def load_settings(file_data: Mapping[str, Any] | None = None,
     if profile not in PROFILES:
         raise ConfigError(_("{key} = {value!r} is not allowed: use one of {choices}").format(
             key="profile", value=profile, choices=", ".join(PROFILES)))
-    layered = _merge(_merge(PROFILE_PRESETS[profile], file_data), overrides)
+    layered = merge(merge(PROFILE_PRESETS[profile], file_data), overrides)
     settings: Settings = _build(Settings, layered)
     return settings
 

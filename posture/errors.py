@@ -23,3 +23,8 @@ class ModelError(PostureError):
 
 class OutputError(PostureError):
     """A log or other output file that cannot be written."""
+
+
+class CalibrationError(PostureError):
+    """A calibration that cannot be used (or a stored one that is damaged); the message says why and
+    what to do."""

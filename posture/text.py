@@ -1,71 +1,24 @@
-"""Words and numbers for people: labels of the alert kinds, durations, alert messages.
+"""Words and numbers for people: the problems and metrics by name, durations, what an alert says.
 
-Tables hold English source strings marked with ``N_``; they are translated with ``_`` when shown.
+The names and the advice are defined with the problems (posture/problems.py) as English source
+strings marked with ``N_``; they are translated with ``_`` here, when shown.
 """
 
 from __future__ import annotations
 
-from .i18n import N_, _, ngettext
-from .monitor import Event
-
-_KIND_LABELS = {
-    "forward_head": N_("head forward"),
-    "rounded_shoulders": N_("rounded shoulders"),
-    "phone_posture": N_("head bent down (phone posture)"),
-    "slump": N_("slumped trunk"),
-    "lean": N_("leaning sideways"),
-    "head_tilt": N_("head tilted"),
-}
-
-# Short labels for the live view.
-_SHORT_LABELS = {
-    "forward_head": N_("Head forward"),
-    "rounded_shoulders": N_("Shoulders"),
-    "phone_posture": N_("Head down"),
-    "slump": N_("Slump"),
-    "lean": N_("Lean"),
-    "head_tilt": N_("Head tilt"),
-}
-
-# What the alert says: what is wrong, for how long, and what to do, the way a therapist would say it.
-_ALERTS = {
-    "forward_head": N_("Head forward for {duration}: bring your ears back over your shoulders"),
-    "rounded_shoulders": N_("Shoulders rounded for {duration}: open your chest and let your shoulder blades "
-                            "settle back"),
-    "phone_posture": N_("Head bent down for {duration}: raise the phone to eye height instead of bending "
-                        "your neck"),
-    "slump": N_("Slumped for {duration}: sit up and rest your back against the chair"),
-    "lean": N_("Leaning sideways for {duration}: sit evenly on both sitting bones"),
-    "head_tilt": N_("Head tilted for {duration}: level your head"),
-}
-
-_METRIC_LABELS = {
-    "cva_deg": N_("CVA"),
-    "head_forward_cm": N_("head forward"),
-    "shoulder_angle_deg": N_("shoulder angle"),
-    "neck_flexion_deg": N_("neck flexion"),
-    "trunk_inclination_deg": N_("trunk inclination"),
-    "lateral_lean_deg": N_("lean"),
-    "head_tilt_deg": N_("head tilt"),
-}
-
-# Which landmarks each metric needs, for the note that it cannot be measured.
-_NEEDS = {
-    "cva_deg": N_("ears, eyes and shoulders"), "head_forward_cm": N_("ears, eyes and shoulders"),
-    "shoulder_angle_deg": N_("ears and shoulders"), "neck_flexion_deg": N_("ears, eyes and shoulders"),
-    "trunk_inclination_deg": N_("shoulders and hips"), "lateral_lean_deg": N_("both shoulders"),
-    "head_tilt_deg": N_("both eyes"),
-}
+from .i18n import _, ngettext
+from .problems import METRIC, PROBLEM
+from .types import Baseline, Event, EventType
 
 
 def kind_label(kind: str) -> str:
     """A posture problem in a few words ("head forward")."""
-    return _(_KIND_LABELS[kind]) if kind in _KIND_LABELS else kind
+    return _(PROBLEM[kind].label) if kind in PROBLEM else kind
 
 
 def short_label(kind: str) -> str:
     """A posture problem in one or two words, capitalised, for the live view."""
-    return _(_SHORT_LABELS[kind]) if kind in _SHORT_LABELS else kind
+    return _(PROBLEM[kind].short_label) if kind in PROBLEM else kind
 
 
 def view_name(view: str) -> str:
@@ -75,7 +28,7 @@ def view_name(view: str) -> str:
 
 def metric_label(metric: str) -> str:
     """A metric's name ("neck flexion")."""
-    return _(_METRIC_LABELS[metric]) if metric in _METRIC_LABELS else metric
+    return _(METRIC[metric].label) if metric in METRIC else metric
 
 
 def unit(metric: str) -> str:
@@ -114,8 +67,8 @@ def duration(seconds: float) -> str:
 
 def alert_message(event: Event) -> str:
     """What an alert says: what is wrong, for how long, what to do, and the worst value."""
-    text = _(_ALERTS[event.kind]).format(duration=duration(event.t - event.start)) if event.kind in _ALERTS \
-        else event.kind
+    text = _(PROBLEM[event.kind].advice).format(duration=duration(event.t - event.start)) \
+        if event.kind in PROBLEM else event.kind
     if event.peak is not None:
         text += " " + _("(worst {value})").format(value=value_text(event.metric, event.peak))
     if event.reason == "iso11226":
@@ -128,7 +81,7 @@ def unmeasurable_message(event: Event) -> str:
     if event.reason == "dark":
         return _("Nothing can be judged: it is too dark around your face (for {duration}); light your face "
                  "from the front").format(duration=duration(event.t - event.start))
-    needs = _(_NEEDS[event.metric]) if event.metric in _NEEDS else event.metric
+    needs = _(METRIC[event.metric].needs) if event.metric in METRIC else event.metric
     return _("{problem} cannot be judged: the camera does not see your {needs} clearly (for {duration})").format(
         problem=kind_label(event.kind).capitalize(), needs=needs, duration=duration(event.t - event.start))
 
@@ -141,7 +94,7 @@ def break_message(event: Event) -> str:
 
 def event_message(event: Event) -> str:
     """What an alert or a break reminder says."""
-    return break_message(event) if event.type == "break" else alert_message(event)
+    return break_message(event) if event.type is EventType.BREAK else alert_message(event)
 
 
 def alert_end_message(event: Event) -> str:
@@ -151,3 +104,9 @@ def alert_end_message(event: Event) -> str:
            "finished": _("{problem}: session ended after {duration}")}
     template = why.get(event.reason, _("{problem}: ended after {duration}"))
     return template.format(problem=kind_label(event.kind).capitalize(), duration=duration(event.t - event.start))
+
+
+def describe_calibration(baseline: Baseline) -> str:
+    """A calibration in one line for people."""
+    return _("calibration of {date} ({view} view, {frames} frames)").format(
+        date=baseline.created[:16].replace("T", " "), view=view_name(baseline.view), frames=baseline.frames)

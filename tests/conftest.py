@@ -8,7 +8,7 @@ from typing import Mapping
 import numpy as np
 import pytest
 
-from posture.landmarks import N_LANDMARKS, Landmarks
+from posture.types import N_LANDMARKS, Landmarks
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -62,7 +62,7 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_phone_clip(tmp_path: Path, *extra: str) -> tuple[int, Path]:
     """The monitor over the rendered phone clip (96 s, 5 analyses a second) with its history in
     ``tmp_path/data`` for person pat-01; returns the exit code and the JSON Lines log."""
-    from posture.cli import main
+    from posture.cli.main import main
 
     log = tmp_path / "run.jsonl"
     code = main(["--source", str(DATA / "clips" / "phone_front_low.mp4"), "--no-window", "--profile", "phone",

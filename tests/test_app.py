@@ -9,12 +9,13 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from posture.app import App
-from posture.capture import CameraSource
 from posture.config import load_settings
-from posture.monitor import Event, State
-from posture.pipeline import Observation, Pipeline
-from posture.pose import PoseEstimator
+from posture.live.app import App
+from posture.pipeline import Pipeline
+from posture.sinks import BaseSink
+from posture.pose.landmarker import PoseEstimator
+from posture.sources.camera import CameraSource
+from posture.types import Event, Observation, State
 from tests.conftest import DEMO_CLIP
 
 
@@ -54,7 +55,7 @@ class DemoCamera:
         self.open = False
 
 
-class Recorder:
+class Recorder(BaseSink):
     """A sink that keeps what it is given."""
 
     def __init__(self, app_stop: list[App], stop_after: int) -> None:

@@ -8,14 +8,12 @@ import logging
 import numpy as np
 import pytest
 
-from posture.app import App
-from posture.breaks import BreakReminder
-from posture.capture import Frame
 from posture.config import load_settings
-from posture.landmarks import LM, Landmarks
-from posture.monitor import Event
+from posture.judge.breaks import BreakReminder
+from posture.live.app import App
 from posture.pipeline import Pipeline
 from posture.sinks.alerts import AlertSink, DesktopChannel, SoundChannel, chime
+from posture.types import LM, Event, Frame, Landmarks
 from tests.conftest import make_landmarks
 
 
@@ -206,8 +204,7 @@ def test_break_reminders_reach_the_events_and_a_snooze_holds_them() -> None:
 
 
 def test_alerts_that_come_together_make_one_nudge() -> None:
-    from posture.capture import Frame
-    from posture.pipeline import Observation
+    from posture.types import Frame, Observation
 
     sound = RecordingChannel("sound")
     sink = AlertSink([sound], gather_s=2.0)

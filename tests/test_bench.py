@@ -12,12 +12,12 @@ from tests.conftest import DATA, ROOT
 
 def test_accuracy_benchmark_on_the_test_subset(tmp_path: Path) -> None:
     out = tmp_path / "accuracy.md"
-    r = subprocess.run([sys.executable, "-m", "posture.bench", "accuracy", "--data", str(DATA), "--out", str(out),
+    r = subprocess.run([sys.executable, "-m", "benchmarks", "accuracy", "--data", str(DATA), "--out", str(out),
                         "--only", "side_desk", "side_misc", "front_webcam", "robustness", "clips"],
                        capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     text = out.read_text()
-    assert text.startswith("# Accuracy") and "python -m posture.bench accuracy" in text
+    assert text.startswith("# Accuracy") and "python -m benchmarks accuracy" in text
     for heading in ("## side_desk", "## side_misc", "## front_webcam", "## robustness", "## clips"):
         assert heading in text
     assert "| balanced accuracy | recall bad | recall good |" in text
@@ -34,7 +34,7 @@ def test_accuracy_benchmark_on_the_test_subset(tmp_path: Path) -> None:
 
 
 def test_speed_benchmark_prints_figures() -> None:
-    r = subprocess.run([sys.executable, "-m", "posture.bench", "speed", "--repeat", "1", "--model", "lite"],
+    r = subprocess.run([sys.executable, "-m", "benchmarks", "speed", "--repeat", "1", "--model", "lite"],
                        capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "fps" in r.stdout and "outside pose inference" in r.stdout and "peak resident memory" in r.stdout

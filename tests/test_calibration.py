@@ -11,32 +11,14 @@ import cv2
 import numpy as np
 import pytest
 
-from posture.bands import (
-    BAD,
-    BORDERLINE,
-    GOOD,
-    ISO_HEAD_HOLD,
-    ISO_TRUNK_HOLD,
-    cva_band,
-    max_hold_s,
-    neck_flexion_band,
-    trunk_band,
-)
-from posture.calibration import (
-    Baseline,
-    CalibrationError,
-    CalibrationRecorder,
-    MetricStats,
-    Position,
-    baseline_path,
-    load_baseline,
-    model_key,
-    save_baseline,
-)
+from posture.clinical import ISO_HEAD_HOLD, ISO_TRUNK_HOLD, cva_band, max_hold_s, neck_flexion_band, trunk_band
 from posture.config import AlertSettings, load_settings
-from posture.landmarks import LM
-from posture.metrics import Metrics
-from posture.monitor import Monitor, rules_from_settings
+from posture.errors import CalibrationError
+from posture.judge.calibration import CalibrationRecorder
+from posture.judge.monitor import Monitor
+from posture.judge.rules import rules_from_settings
+from posture.storage.calibrations import baseline_path, load_baseline, model_key, save_baseline
+from posture.types import BAD, BORDERLINE, GOOD, LM, Baseline, Metrics, MetricStats, Position
 from tests.conftest import DEMO_CLIP, ROOT, make_landmarks
 
 FRONT_POINTS = {LM.LEFT_SHOULDER: (420, 300), LM.RIGHT_SHOULDER: (220, 300), LM.LEFT_EAR: (360, 190),
@@ -108,7 +90,7 @@ def test_store_and_reload(tmp_path: Path) -> None:
 
 
 def test_two_names_never_share_a_folder(tmp_path: Path) -> None:
-    from posture.calibration import person_files, person_folder
+    from posture.storage.calibrations import person_files, person_folder
 
     assert person_folder("pat-07") == "pat-07"  # a plain name as it is
     assert person_folder("pat 07") != person_folder("pat_07") and person_folder("pat 07").startswith("pat_07-")
@@ -273,12 +255,13 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     assert not [x for x in records if x["type"] == "alert" and x["kind"] == "forward_head"]
     assert all(s["bands"].get("cva_deg") == "bad" for s in records if s["type"] == "sample" and s["present"])
     # The history keeps both calibrations, each with its person, and the session names the one it used.
-    from posture import history
+    from posture.storage import db
+    from posture.storage import queries as q
 
-    conn = history.connect(history.db_path(data))
-    [session] = history.find_sessions(conn, history.Selection(person="pat-07"))
+    conn = db.connect(db.db_path(data))
+    [session] = q.find_sessions(conn, q.Selection(person="pat-07"))
     assert session.calibration == load_baseline(data, "side", "pat-07").created
-    assert history.counts(conn, "pat-07")["calibrations"] == 1
+    assert q.counts(conn, "pat-07")["calibrations"] == 1
     conn.close()
 
 

@@ -10,8 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from posture.capture import CameraSource, Frame, Gap, ImageSource, VideoFileSource, expand_images, open_source
 from posture.errors import CameraError, SourceError
+from posture.sources import CameraSource, ImageSource, VideoFileSource, open_source
+from posture.sources.files import expand_images
+from posture.types import Frame, Gap
 from tests.conftest import DEMO_CLIP
 
 

@@ -121,10 +121,11 @@ def test_interrupt_prints_summary_and_keeps_the_log_complete(tmp_path: Path, sig
     lines = log.read_text(encoding="utf-8").splitlines()
     assert len(lines) >= 50 and all(json.loads(line) for line in lines)  # every line complete JSON
     # The history's session is closed at once, not left open until the next start.
-    from posture import history as h
+    from posture.storage import db
+    from posture.storage import queries as q
 
-    conn = h.connect(h.db_path(data))
-    [session] = h.find_sessions(conn, h.Selection())
+    conn = db.connect(db.db_path(data))
+    [session] = q.find_sessions(conn, q.Selection())
     conn.close()
     assert session.end is not None and session.end_reason == "finished"
 

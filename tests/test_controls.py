@@ -10,13 +10,16 @@ import cv2
 import numpy as np
 import pytest
 
-from posture.app import App, neck_load_kg, snooze_seconds
-from posture.capture import CameraSource, VideoFileSource
+from posture.clinical import neck_load_kg
 from posture.config import load_settings
-from posture.landmarks import Landmarks
+from posture.live.app import App
+from posture.live.controls import Controls, snooze_seconds
 from posture.pipeline import Pipeline
-from posture.pose import PoseEstimator
+from posture.pose.landmarker import PoseEstimator
+from posture.sinks import BaseSink
 from posture.sinks.window import WindowSink
+from posture.sources import CameraSource, VideoFileSource
+from posture.types import Landmarks
 from tests.conftest import DEMO_CLIP
 
 
@@ -68,11 +71,12 @@ def make_app(recorded: dict[float, list[Landmarks]], tmp_path: Path, keys: dict[
     settings = load_settings(None, {"source": "demo", "profile": "side", "data_dir": str(tmp_path),
                                     "fps": 2, **overrides})
     source = VideoFileSource(DEMO_CLIP, max_fps=2)
-    app = App(source, Pipeline(Replay(recorded), settings), [],
-              settings_for=lambda p: load_settings(None, {"source": "demo", "profile": p, "data_dir": str(tmp_path)}),
-              wall_clock=lambda: dt.datetime(2026, 11, 25, 14, 0, 0))
+    app = App(source, Pipeline(Replay(recorded), settings), [])
+    controls = Controls(app, settings_for=lambda p: load_settings(None, {"source": "demo", "profile": p,
+                                                                          "data_dir": str(tmp_path)}),
+                        wall_clock=lambda: dt.datetime(2026, 11, 25, 14, 0, 0))
     display = ScriptedDisplay(keys)
-    window = WindowSink(app, display, snapshot_dir=tmp_path / "snapshots",
+    window = WindowSink(controls, display, snapshot_dir=tmp_path / "snapshots",
                         clock=lambda: dt.datetime(2026, 11, 25, 14, 0, 0))
     handle = window.handle
 
@@ -86,21 +90,17 @@ def make_app(recorded: dict[float, list[Landmarks]], tmp_path: Path, keys: dict[
 
 
 def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
-    from posture.history import HistoryRecorder, Selection, SessionInfo, connect, db_path, find_sessions
+    from posture.storage.db import connect, db_path
+    from posture.storage.queries import Selection, find_sessions
+    from posture.storage.recorder import HistoryRecorder, SessionInfo
 
     app, display, window = make_app(demo_landmarks, tmp_path, {5: "h", 8: "s", 10: "2", 12: "h", 20: "q"})
     app.sinks.append(HistoryRecorder(tmp_path, SessionInfo("me", "side", "file", "full")))
     said: list[str] = []
 
-    class Terminal:  # what the terminal would print
-        def handle(self, obs) -> None:
-            pass
-
+    class Terminal(BaseSink):  # what the terminal would print
         def status(self, message: str) -> None:
             said.append(message)
-
-        def close(self, final_events=()) -> None:
-            pass
 
     app.sinks.append(Terminal())
     result = app.run()
@@ -112,7 +112,7 @@ def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
     # h showed the keys from frame 5 to 12: a dark box in the middle of the picture.
     centre = (slice(200, 280), slice(200, 440))
     assert display.by_frame[7][centre].mean() < display.by_frame[4][centre].mean() - 10
-    assert app.show_help is False
+    assert window.controls.show_help is False
     # s saved exactly what the window showed, the only frame written to disk.
     files = list((tmp_path / "snapshots").iterdir())
     assert [f.name for f in files] == ["posture-20261125-140000.png"]
@@ -151,14 +151,15 @@ def test_a_profile_switch_ends_the_old_profiles_alert_in_the_log(demo_landmarks,
 
 def test_snooze_holds_alerts_and_can_be_ended(demo_landmarks, tmp_path: Path) -> None:
     # Alert after 5 s: the slump (from 22 s) would alert at about 27 s.
-    app, display, _ = make_app(demo_landmarks, tmp_path, {2: "z"}, alerts={"alert_after_s": 5.0})
+    app, display, window = make_app(demo_landmarks, tmp_path, {2: "z"}, alerts={"alert_after_s": 5.0})
     app.run()
     alerts = [e for e in _events(app)]
     assert alerts == []  # snoozed for 15 minutes from 1 s in: the whole clip
-    assert app.snooze_text() == "alerts snoozed until 14:15"
-    app2, _, _ = make_app(demo_landmarks, tmp_path, {2: "z", 3: "z", 4: "z", 5: "z"}, alerts={"alert_after_s": 5.0})
+    assert window.controls.snooze_text() == "alerts snoozed until 14:15"
+    app2, _, window2 = make_app(demo_landmarks, tmp_path, {2: "z", 3: "z", 4: "z", 5: "z"},
+                                alerts={"alert_after_s": 5.0})
     app2.run()  # 15 min, 1 h, tomorrow, then off: alerts come again
-    assert app2.snooze_end_wall is None
+    assert window2.controls.snooze_end_wall is None
     assert _events(app2)
 
 
@@ -222,7 +223,7 @@ def test_pause_releases_the_camera_and_resume_reopens_it(demo_landmarks, tmp_pat
     sleeps: list[float] = []
     app = App(open_camera(), Pipeline(Still(), settings), [], reopen=open_camera, sleep=sleeps.append)
     display = ScriptedDisplay({})
-    window = WindowSink(app, display, snapshot_dir=tmp_path)
+    window = WindowSink(Controls(app), display, snapshot_dir=tmp_path)
     handle = window.handle
     released_while_paused: list[int] = []
 

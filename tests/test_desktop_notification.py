@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 
 from posture.config import desktop_session_available
-from posture.monitor import Event
+from posture.types import Event
 from posture.sinks.alerts import AlertSink, DesktopChannel
 from tests.test_window import display  # noqa: F401  (the Xvfb fixture)
 

@@ -16,13 +16,13 @@ import cv2
 import numpy as np
 import pytest
 
-from posture.capture import Frame, open_source
 from posture.config import load_settings
-from posture.landmarks import Landmarks
-from posture.metrics import compute_metrics, detect_view
-from posture.monitor import Event, State
-from posture.pipeline import Observation, Pipeline
-from posture.pose import PoseEstimator
+from posture.measure.metrics import compute_metrics
+from posture.pipeline import Pipeline
+from posture.pose.landmarker import PoseEstimator
+from posture.pose.view import detect_view
+from posture.sources import open_source
+from posture.types import Event, Frame, Landmarks, Observation, State
 from tests.conftest import DATA, DEMO_CLIP
 
 

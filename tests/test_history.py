@@ -18,9 +18,10 @@ from typing import Iterator
 
 import pytest
 
-from posture import history as h
-from posture._crash import MAX_LOST_S, inspect, kill_during_recording
-from posture.cli import main
+from benchmarks.crash import MAX_LOST_S, inspect, kill_during_recording
+from posture.cli.main import main
+from posture.storage import db, maintenance, recorder
+from posture.storage import queries as q
 from tests.conftest import DATA, ROOT, run_phone_clip
 
 CLIP = DATA / "clips" / "phone_front_low.mp4"
@@ -30,7 +31,7 @@ def test_schema_is_created_and_an_old_one_migrated(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     # A database as version 1 of the app left it, with a session in it.
     old = sqlite3.connect(path, isolation_level=None)
-    h.migrate(old, target=1)
+    db.migrate(old, target=1)
     assert old.execute("PRAGMA user_version").fetchone()[0] == 1
     old.execute("INSERT INTO people (name, created) VALUES ('anna', 0)")
     old.execute("INSERT INTO sessions (person_id, start, end, end_reason, profile, source, app_version) "
@@ -41,23 +42,23 @@ def test_schema_is_created_and_an_old_one_migrated(tmp_path: Path) -> None:
     old.close()
     assert "calibrations" not in tables_v1
 
-    conn = h.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == h.SCHEMA_VERSION == 3
+    conn = db.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     columns = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
     assert "calibration_id" in columns
-    [s] = h.find_sessions(conn, h.Selection(person="anna"))
+    [s] = q.find_sessions(conn, q.Selection(person="anna"))
     assert (s.profile, s.duration_s, s.calibration) == ("desk", 60.0, None)
-    assert h.metric_series(conn, s.id, "cva_deg") == [(0, 48.0, 47.0, 49.0, "borderline")]
-    assert h.coverage(conn, s.id) == (1, 1, 1)  # version 3: the old rows stand for one second each
+    assert q.metric_series(conn, s.id, "cva_deg") == [(0, 48.0, 47.0, 49.0, "borderline")]
+    assert q.coverage(conn, s.id) == (1, 1, 1)  # version 3: the old rows stand for one second each
     conn.close()
-    h.connect(path).close()  # opening again changes nothing
+    db.connect(path).close()  # opening again changes nothing
 
     newer = sqlite3.connect(path)
     newer.execute("PRAGMA user_version = 99")
     newer.close()
-    with pytest.raises(h.HistoryError, match="newer version"):
-        h.connect(path)
+    with pytest.raises(db.HistoryError, match="newer version"):
+        db.connect(path)
 
 
 def _run(tmp_path: Path, *extra: str) -> tuple[int, Path]:
@@ -68,11 +69,11 @@ def test_a_monitoring_run_is_kept_second_by_second(recorded_history: tuple[Path,
     data, log = recorded_history
     records = [json.loads(x) for x in log.read_text().splitlines()]
     samples = [r for r in records if r["type"] == "sample"]
-    conn = h.connect(h.db_path(data), create=False)
-    [s] = h.find_sessions(conn, h.Selection(person="pat-01"))
+    conn = db.connect(db.db_path(data), create=False)
+    [s] = q.find_sessions(conn, q.Selection(person="pat-01"))
     assert (s.profile, s.view, s.source, s.end_reason) == ("phone", "front", "file", "finished")
     assert s.duration_s == pytest.approx(samples[-1]["t"] - samples[0]["t"], abs=1.5)
-    secs = h.seconds(conn, s.id)
+    secs = q.seconds(conn, s.id)
     # One row a second, not a row a frame: 5 analysed frames in each.
     assert len(secs) == pytest.approx(len(samples) / 5, abs=2)
     assert sum(r[1] for r in secs) == len(samples)
@@ -81,17 +82,17 @@ def test_a_monitoring_run_is_kept_second_by_second(recorded_history: tuple[Path,
     t0 = samples[0]["t"]
     second_40 = [r["metrics"]["neck_flexion_deg"] for r in samples
                  if int(r["t"] - t0) == 40 and r["metrics"].get("neck_flexion_deg") is not None]
-    row = next(r for r in h.metric_series(conn, s.id, "neck_flexion_deg") if r[0] == 40)
+    row = next(r for r in q.metric_series(conn, s.id, "neck_flexion_deg") if r[0] == 40)
     assert row[1] == pytest.approx(sum(second_40) / len(second_40), abs=1e-6)
     assert (row[2], row[3]) == pytest.approx((min(second_40), max(second_40)), abs=1e-6)
     assert row[4] in ("good", "borderline", "bad")
     # The alerts of the log are the alerts of the database.
     logged = [(r["type"], r["kind"], round(r["t"] - t0, 2)) for r in records if r["type"] in ("alert", "alert_end")]
-    stored = [(e["type"], e["kind"], round(e["t"], 2)) for e in h.events(conn, s.id)
+    stored = [(e["type"], e["kind"], round(e["t"], 2)) for e in q.events(conn, s.id)
               if e["type"] in ("alert", "alert_end")]
     assert logged and stored == logged
     assert any(kind == "phone_posture" for _t, kind, _x in stored)
-    states = h.state_counts(conn, s.id)["phone_posture"]
+    states = q.state_counts(conn, s.id)["phone_posture"]
     assert states["alert"] > 0 and states["good"] > 0
     # Never a picture: only numbers and words in the file.
     blobs = conn.execute("SELECT COUNT(*) FROM metric_seconds WHERE typeof(mean) != 'real'").fetchone()[0]
@@ -115,7 +116,7 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path,
     assert main(["history", "--data-dir", str(work), "--export-csv", str(tmp_path / "csv")]) == 0
     with open(tmp_path / "csv" / "aggregates.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    conn = h.connect(h.db_path(work))
+    conn = db.connect(db.db_path(work))
     assert len(rows) == conn.execute("SELECT COUNT(*) FROM metric_seconds").fetchone()[0]
     assert {"session", "time", "metric", "mean", "min", "max", "band"} <= set(rows[0])
     with open(tmp_path / "csv" / "events.csv", encoding="utf-8") as fh:
@@ -126,11 +127,11 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path,
     # Times carry their UTC offset and give back the stored instant.
     start = dt.datetime.fromisoformat(exported["sessions"][0]["start"])
     assert start.utcoffset() is not None
-    assert start.timestamp() == pytest.approx(h.find_sessions(conn, h.Selection())[0].start, abs=1.0)
+    assert start.timestamp() == pytest.approx(q.find_sessions(conn, q.Selection())[0].start, abs=1.0)
 
     # Deleting needs a choice; then the session and everything in it are gone.
     assert main(["history", "--data-dir", str(work), "--delete"]) == 2
-    [s] = h.find_sessions(conn, h.Selection())
+    [s] = q.find_sessions(conn, q.Selection())
     conn.close()
     # The person's calibration and snapshot files go with their last session; another person's stay.
     for who in ("pat-01", "pat-02"):
@@ -139,7 +140,7 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path,
         (work / "snapshots" / who).mkdir(parents=True)
         (work / "snapshots" / who / "posture-20261126-101010.png").write_bytes(b"png")
     assert main(["history", "--data-dir", str(work), "--delete", "--session", str(s.id)]) == 0
-    conn = h.connect(h.db_path(work))
+    conn = db.connect(db.db_path(work))
     for table in ("people", "sessions", "seconds", "metric_seconds", "state_seconds", "events"):
         assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
     conn.close()
@@ -149,7 +150,7 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path,
 
 
 def test_a_second_instance_is_refused_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lock = h.RecordingLock(tmp_path / "data")
+    lock = db.RecordingLock(tmp_path / "data")
     lock.acquire()
     try:
         code, _log = _run(tmp_path)
@@ -183,10 +184,10 @@ def test_a_full_disk_stops_recording_but_not_monitoring(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "recording stopped, monitoring goes on" in proc.stderr and "Traceback" not in proc.stderr
     assert "Session summary" in proc.stdout  # monitoring went on to the end
-    conn = h.connect(h.db_path(data))
+    conn = db.connect(db.db_path(data))
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    [s] = h.find_sessions(conn, h.Selection())
-    kept = len(h.seconds(conn, s.id))
+    [s] = q.find_sessions(conn, q.Selection())
+    kept = len(q.seconds(conn, s.id))
     assert 0 < kept < 90  # what fitted was kept, the rest could not be
     conn.close()
 
@@ -229,7 +230,7 @@ def test_a_read_only_folder_stops_recording_but_not_monitoring(read_only_folder:
 @pytest.mark.parametrize("trial", range(2))
 def test_killed_at_a_random_moment(tmp_path: Path, trial: int) -> None:
     """SIGKILL while recording: the file is whole and holds every second up to about one second
-    before the kill (``python -m posture.bench crash`` runs many more trials)."""
+    before the kill (``python -m benchmarks crash`` runs many more trials)."""
     killed_after, data = kill_during_recording(tmp_path, CLIP, random.Random(trial))
     result = inspect(data, killed_after)
     assert result.integrity == "ok"
@@ -243,11 +244,7 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
     session at its last second and the next frame opens another."""
     import numpy as np
 
-    from posture.bands import Band
-    from posture.capture import Frame
-    from posture.metrics import Metrics
-    from posture.monitor import Event, State
-    from posture.pipeline import Observation
+    from posture.types import Band, Event, Frame, Metrics, Observation, State
     from tests.conftest import make_landmarks
 
     def obs(t: float, cva: float, state: State = State.GOOD, events: tuple[Event, ...] = ()) -> Observation:
@@ -256,12 +253,12 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
                            bands={"cva_deg": Band("good" if cva >= 50 else "bad", "", "")}, presence="present")
 
     clock = iter([1_000_000.0, 1_000_100.0])
-    rec = h.HistoryRecorder(tmp_path, h.SessionInfo("anna", "side", "camera", "lite"), clock=lambda: next(clock),
+    rec = recorder.HistoryRecorder(tmp_path, recorder.SessionInfo("anna", "side", "camera", "lite"), clock=lambda: next(clock),
                             warn=pytest.fail)
     for i in range(30):  # 3 s: 52, 51, then 43 deg
         t = 5.0 + i / 10
         rec.handle(obs(t, 52.0 - (i // 10) - 7 * (i >= 20), State.DEVIATING if i >= 20 else State.GOOD))
-    from posture.calibration import Baseline, MetricStats, Position
+    from posture.types import Baseline, MetricStats, Position
 
     rec.calibrated(Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="c", model="lite",
                             duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
@@ -272,16 +269,16 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
         rec.handle(obs(8.0 + i / 10, 40.0, State.ALERT, (alert,) if i == 10 else ()))
     rec.close()
     assert rec.error is None
-    conn = h.connect(h.db_path(tmp_path))
-    first, second = h.find_sessions(conn, h.Selection(person="anna"))
+    conn = db.connect(db.db_path(tmp_path))
+    first, second = q.find_sessions(conn, q.Selection(person="anna"))
     assert (first.profile, first.start, first.end, first.end_reason) == ("side", 1_000_000.0, 1_000_003.0, "finished")
     assert (second.profile, second.start, second.end) == ("desk", 1_000_100.0, 1_000_102.0)
     assert (first.calibration, second.calibration) == ("2026-11-20T10:00:00", None)
-    assert h.metric_series(conn, first.id, "cva_deg") == [(0, 52.0, 52.0, 52.0, "good"), (1, 51.0, 51.0, 51.0, "good"),
+    assert q.metric_series(conn, first.id, "cva_deg") == [(0, 52.0, 52.0, 52.0, "good"), (1, 51.0, 51.0, 51.0, "good"),
                                                           (2, 43.0, 43.0, 43.0, "bad")]
-    assert h.state_counts(conn, first.id)["forward_head"] == {"good": 2, "deviating": 1}
-    assert h.seconds(conn, second.id) == [(0, 10, 10), (1, 5, 5)]
-    [event] = h.events(conn, second.id)
+    assert q.state_counts(conn, first.id)["forward_head"] == {"good": 2, "deviating": 1}
+    assert q.seconds(conn, second.id) == [(0, 10, 10), (1, 5, 5)]
+    [event] = q.events(conn, second.id)
     assert (event["type"], event["t"], event["start"], event["peak"]) == ("alert", pytest.approx(1.0), 0.0, 40.0)
     conn.close()
 
@@ -290,18 +287,18 @@ def test_deleting_keeps_other_people_and_waits_for_the_recorder(tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """Deleting one person's session leaves another person (with only a calibration) alone, and is
     refused while a monitor records into the same history."""
-    from posture.calibration import Baseline, MetricStats, Position
+    from posture.types import Baseline, MetricStats, Position
 
-    conn = h.connect(h.db_path(tmp_path))
+    conn = db.connect(db.db_path(tmp_path))
     baseline = Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="clip", model="full",
                         duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
                         position=Position(0.5, 0.5, 0.2))
-    h.store_calibration(conn, h.person_id(conn, "bob"), baseline)
-    anna = h.person_id(conn, "anna")
+    db.store_calibration(conn, db.person_id(conn, "bob"), baseline)
+    anna = db.person_id(conn, "anna")
     conn.execute("INSERT INTO sessions (person_id, start, end, profile, source, app_version) "
                  "VALUES (?, 1000, 1010, 'desk', 'camera', 'x')", (anna,))
     conn.close()
-    lock = h.RecordingLock(tmp_path)
+    lock = db.RecordingLock(tmp_path)
     lock.acquire()
     try:
         assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all"]) == 2
@@ -310,8 +307,8 @@ def test_deleting_keeps_other_people_and_waits_for_the_recorder(tmp_path: Path,
     err = capsys.readouterr().err
     assert "another posture monitor" in err and "--no-history" not in err
     assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all"]) == 0
-    conn = h.connect(h.db_path(tmp_path))
-    assert h.people(conn) == ["bob"] and h.counts(conn, "bob")["calibrations"] == 1
+    conn = db.connect(db.db_path(tmp_path))
+    assert q.people(conn) == ["bob"] and q.counts(conn, "bob")["calibrations"] == 1
     conn.close()
     assert not (tmp_path / "history.sqlite3-wal").exists() or (tmp_path / "history.sqlite3-wal").stat().st_size == 0
 
@@ -321,25 +318,26 @@ def test_old_sessions_are_condensed_to_minutes(recorded_history: tuple[Path, Pat
     the seconds and readings still add up, and its report still draws."""
     import shutil
 
-    from posture.report import ReportRequest, build, read_facts
+    from posture.report.facts import read_facts
+    from posture.report.html import ReportRequest, build
 
     data = tmp_path / "data"
     shutil.copytree(recorded_history[0], data)
-    conn = h.connect(h.db_path(data))
+    conn = db.connect(db.db_path(data))
     conn.execute("UPDATE sessions SET start = start - 100 * 86400, end = end - 100 * 86400")
-    [s] = h.find_sessions(conn, h.Selection())
+    [s] = q.find_sessions(conn, q.Selection())
     before = read_facts(conn, s)
     n_before = conn.execute("SELECT SUM(n) FROM metric_seconds WHERE metric = 'neck_flexion_deg'").fetchone()[0]
     mean_before = conn.execute("SELECT SUM(mean * n) / SUM(n) FROM metric_seconds "
                                "WHERE metric = 'neck_flexion_deg'").fetchone()[0]
     conn.close()
 
-    rec = h.HistoryRecorder(data, h.SessionInfo("pat-01", "phone", "camera", "lite"), detail_days=90,
+    rec = recorder.HistoryRecorder(data, recorder.SessionInfo("pat-01", "phone", "camera", "lite"), detail_days=90,
                             warn=pytest.fail)
     rec.close()  # a recording that saw nothing: it only tidied up
-    conn = h.connect(h.db_path(data))
-    assert h.SCHEMA_VERSION == 3
-    secs = h.seconds(conn, s.id)
+    conn = db.connect(db.db_path(data))
+    assert db.SCHEMA_VERSION == 3
+    secs = q.seconds(conn, s.id)
     assert [r[0] for r in secs] == [0, 60]  # 96 s: two minutes
     assert sum(r[1] for r in secs) == 480  # every analysed frame still counted
     after = read_facts(conn, s)
@@ -351,21 +349,22 @@ def test_old_sessions_are_condensed_to_minutes(recorded_history: tuple[Path, Pat
                        "WHERE metric = 'neck_flexion_deg'").fetchone()
     assert row[0] == n_before and row[1] == pytest.approx(mean_before) and row[2] == 2
     assert after.events == before.events  # alerts keep their exact times
-    assert "kept a minute at a time" in build(conn, h.db_path(data),
-                                              ReportRequest("pat-01", h.Selection(sessions=(s.id,))))
-    assert h.condense(conn, time.time()) == 0  # once is enough
+    assert "kept a minute at a time" in build(conn, db.db_path(data),
+                                              ReportRequest("pat-01", q.Selection(sessions=(s.id,))))
+    assert maintenance.condense(conn, time.time()) == 0  # once is enough
     conn.close()
 
 
 def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from posture.calibration import Baseline, MetricStats, Position, save_baseline
+    from posture.storage.calibrations import save_baseline
+    from posture.types import Baseline, MetricStats, Position
 
     baseline = Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="clip", model="full",
                         duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
                         position=Position(0.5, 0.5, 0.2))
-    conn = h.connect(h.db_path(tmp_path))
-    h.store_calibration(conn, h.person_id(conn, "pat-04"), baseline)
-    h.store_calibration(conn, h.person_id(conn, "bob"), baseline)
+    conn = db.connect(db.db_path(tmp_path))
+    db.store_calibration(conn, db.person_id(conn, "pat-04"), baseline)
+    db.store_calibration(conn, db.person_id(conn, "bob"), baseline)
     conn.close()
     save_baseline(tmp_path, baseline, "pat-04")
     save_baseline(tmp_path, baseline, "bob")
@@ -378,14 +377,14 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-04"]) == 0
     out = capsys.readouterr().out
     assert "deleted 0 session(s)" in out and "also deleted the stored calibrations and snapshots of pat-04" in out
-    conn = h.connect(h.db_path(tmp_path))
-    assert h.people(conn) == ["bob"]
+    conn = db.connect(db.db_path(tmp_path))
+    assert q.people(conn) == ["bob"]
     conn.close()
     assert not (tmp_path / "calibrations" / "people" / "pat-04").exists()
     assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
     # Two names that share a folder ("bob!" is kept as "bob"): forgetting one leaves the other's files.
-    conn = h.connect(h.db_path(tmp_path))
-    h.store_calibration(conn, h.person_id(conn, "bob!"), baseline)
+    conn = db.connect(db.db_path(tmp_path))
+    db.store_calibration(conn, db.person_id(conn, "bob!"), baseline)
     conn.close()
     assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "bob!"]) == 0
     assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
@@ -393,7 +392,7 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
 
 def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> None:
     """Glances count as good time in the summary, so the stored seconds count them as good too."""
-    from posture.report import read_facts
+    from posture.report.facts import read_facts
 
     r = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", "demo", "--no-window",
                         "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=600, cwd=ROOT)
@@ -401,8 +400,8 @@ def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> Non
     line = next(x for x in r.stdout.splitlines() if x.strip().startswith("head forward "))
     assert "2 glances ignored" in line  # the demo's two glances at the keyboard
     shown = float(line.split("%")[0].split()[-1]) / 100
-    conn = h.connect(h.db_path(tmp_path))
-    [s] = h.find_sessions(conn, h.Selection())
+    conn = db.connect(db.db_path(tmp_path))
+    [s] = q.find_sessions(conn, q.Selection())
     stored = read_facts(conn, s).good_share("forward_head")
     conn.close()
     assert stored == pytest.approx(shown, abs=0.015)  # seconds against frames
@@ -410,18 +409,19 @@ def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> Non
 
 def test_files_go_even_when_another_reader_holds_the_history(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from posture.calibration import Baseline, MetricStats, Position, save_baseline
+    from posture.storage.calibrations import save_baseline
+    from posture.types import Baseline, MetricStats, Position
 
     baseline = Baseline(profile="side", view="side", created="2026-11-20T10:00:00", source="clip", model="full",
                         duration_s=5.0, frames=50, stats={"cva_deg": MetricStats(52.0, 1.0, 50)},
                         position=Position(0.5, 0.5, 0.2))
-    conn = h.connect(h.db_path(tmp_path))
-    pid = h.person_id(conn, "pat-09")
+    conn = db.connect(db.db_path(tmp_path))
+    pid = db.person_id(conn, "pat-09")
     conn.execute("INSERT INTO sessions (person_id, start, end, profile, source, app_version) "
                  "VALUES (?, 1000, 1010, 'side', 'camera', 'x')", (pid,))
     conn.close()
     save_baseline(tmp_path, baseline, "pat-09")
-    reader = sqlite3.connect(h.db_path(tmp_path))
+    reader = sqlite3.connect(db.db_path(tmp_path))
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM sessions").fetchone()  # a report being read: the log cannot be emptied
     try:
@@ -430,6 +430,6 @@ def test_files_go_even_when_another_reader_holds_the_history(tmp_path: Path,
         reader.close()
     assert "in use" in capsys.readouterr().err
     assert not (tmp_path / "calibrations" / "people" / "pat-09").exists()
-    conn = h.connect(h.db_path(tmp_path))
-    assert h.people(conn) == []
+    conn = db.connect(db.db_path(tmp_path))
+    assert q.people(conn) == []
     conn.close()

@@ -7,8 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from posture import metrics as M
-from posture.landmarks import LM
+from posture.measure import geometry as G
+from posture.measure.estimators import FITTED
+from posture.measure.metrics import compute_metrics
+from posture.pose.view import detect_view, shoulder_yaw_deg
+from posture.types import LM, METRIC_KEYS, Metrics
 from tests.conftest import make_landmarks
 
 
@@ -41,7 +44,7 @@ def side_person(*, facing: int = 1, ear_dx: float = 0.0, near: str = "left", eye
 ])
 def test_angle_above_forward(dx: float, dy: float, facing: int, expected: float) -> None:
     origin = np.array([200.0, 200.0])
-    assert M.angle_above_forward_deg(origin, origin + [dx, dy], facing) == pytest.approx(expected)
+    assert G.angle_above_forward_deg(origin, origin + [dx, dy], facing) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("left,right,expected", [
@@ -50,20 +53,20 @@ def test_angle_above_forward(dx: float, dy: float, facing: int, expected: float)
     ((400, 180), (200, 200), -math.degrees(math.atan2(20, 200))),
 ])
 def test_roll(left: tuple, right: tuple, expected: float) -> None:
-    assert M.roll_deg(np.array(left, float), np.array(right, float)) == pytest.approx(expected)
+    assert G.roll_deg(np.array(left, float), np.array(right, float)) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("facing", [1, -1])
 def test_side_angles(facing: int) -> None:
     # Ear 100 px above and 100 px ahead of the shoulders: proxy 45 deg whichever way the person faces.
     lm = make_landmarks(**side_person(facing=facing, ear_dx=100))
-    assert M.facing_sign(lm) == facing
-    assert M.side_cva_proxy_deg(lm) == pytest.approx(45.0)
+    assert G.facing_sign(lm) == facing
+    assert G.side_cva_proxy_deg(lm) == pytest.approx(45.0)
     # Nose 140 px ahead of and 85 px above the shoulder midpoint; 40 px ahead of, 15 px below the ears.
-    assert M.side_nose_angle_deg(lm) == pytest.approx(math.degrees(math.atan2(85, 140)))
-    assert M.side_head_pitch_deg(lm) == pytest.approx(math.degrees(math.atan2(15, 40)))
+    assert G.side_nose_angle_deg(lm) == pytest.approx(math.degrees(math.atan2(85, 140)))
+    assert G.side_head_pitch_deg(lm) == pytest.approx(math.degrees(math.atan2(15, 40)))
     # Camera-side shoulder to camera-side ear: the same 45 deg here (both shoulders coincide).
-    assert M.side_near_ear_shoulder_deg(lm) == pytest.approx(45.0)
+    assert G.side_near_ear_shoulder_deg(lm) == pytest.approx(45.0)
 
 
 def test_near_side_chosen_by_depth_not_visibility() -> None:
@@ -71,33 +74,33 @@ def test_near_side_chosen_by_depth_not_visibility() -> None:
     # Put the far (left) ear somewhere else and make it the *more* visible one.
     person["points"][LM.LEFT_EAR] = (250, 250)
     lm = make_landmarks(**person, visibility={LM.LEFT_EAR: 1.0, LM.RIGHT_EAR: 0.6})
-    assert M.near_side(lm) == "right"
-    assert M.side_cva_proxy_deg(lm) == pytest.approx(90.0)  # the right ear, straight above
+    assert G.near_side(lm) == "right"
+    assert G.side_cva_proxy_deg(lm) == pytest.approx(90.0)  # the right ear, straight above
 
 
 def test_side_metrics_follow_the_fitted_estimators() -> None:
     lm = make_landmarks(**side_person(ear_dx=50, eye_drop=10))
-    m = M.compute_metrics(lm, "side")
-    x = (M.side_nose_angle_deg(lm), M.side_head_pitch_deg(lm))
+    m = compute_metrics(lm, "side")
+    x = (G.side_nose_angle_deg(lm), G.side_head_pitch_deg(lm))
     for key in ("cva_deg", "head_forward_cm", "neck_flexion_deg"):
-        weights, intercept = M.FITTED[(key, "side", "side")]
+        weights, intercept = FITTED[(key, "side", "side")]
         assert getattr(m, key) == pytest.approx(weights[0] * x[0] + weights[1] * x[1] + intercept)
-    weights, intercept = M.FITTED[("shoulder_angle_deg", "side", "side_shoulders")]
+    weights, intercept = FITTED[("shoulder_angle_deg", "side", "side_shoulders")]
     assert m.shoulder_angle_deg == pytest.approx(
-        weights[0] * M.side_near_ear_shoulder_deg(lm) + weights[1] * x[0] + intercept)
+        weights[0] * G.side_near_ear_shoulder_deg(lm) + weights[1] * x[0] + intercept)
     assert m.lateral_lean_deg is None and m.head_tilt_deg is None  # roll is not visible from the side
 
 
 def test_side_cva_falls_as_the_head_comes_forward() -> None:
-    upright = M.compute_metrics(make_landmarks(**side_person(ear_dx=10)), "side").cva_deg
-    forward = M.compute_metrics(make_landmarks(**side_person(ear_dx=60)), "side").cva_deg
+    upright = compute_metrics(make_landmarks(**side_person(ear_dx=10)), "side").cva_deg
+    forward = compute_metrics(make_landmarks(**side_person(ear_dx=60)), "side").cva_deg
     assert upright is not None and forward is not None and forward < upright - 10
 
 
 def test_side_trunk_inclination() -> None:
     # Hips 200 px below, 50 px behind the shoulders: the trunk leans atan(50/200) forward.
     lm = make_landmarks(**side_person(ear_dx=0, hip_dx=-50))
-    m = M.compute_metrics(lm, "side")
+    m = compute_metrics(lm, "side")
     assert m.trunk_inclination_deg == pytest.approx(math.degrees(math.atan2(50, 200)))
 
 
@@ -115,18 +118,18 @@ def front_person(*, shoulder_tilt: float = 0.0, eye_tilt: float = 0.0, nose_y: f
 
 def test_front_face_heights_and_estimates() -> None:
     lm = make_landmarks(**front_person(nose_y=200))
-    heights = M.front_face_heights(lm)
+    heights = G.front_face_heights(lm)
     assert heights == pytest.approx((110 / 200, 120 / 200, 100 / 200, 80 / 200))
-    m = M.compute_metrics(lm, "front")
-    weights, intercept = M.FITTED[("cva_deg", "front", "front")]
+    m = compute_metrics(lm, "front")
+    weights, intercept = FITTED[("cva_deg", "front", "front")]
     assert m.cva_deg == pytest.approx(float(np.dot(weights, heights)) + intercept)
     # Rolling the whole picture (a lean) changes none of the heights: they are square to the shoulders.
     c, s_ = math.cos(math.radians(10)), math.sin(math.radians(10))
     rolled = {i: (320 + c * (x - 320) - s_ * (y - 300), 300 + s_ * (x - 320) + c * (y - 300))
               for i, (x, y) in front_person()["points"].items()}
-    assert M.front_face_heights(make_landmarks(rolled)) == pytest.approx(heights)
+    assert G.front_face_heights(make_landmarks(rolled)) == pytest.approx(heights)
     # Bending the head down (nose and mouth drop 30 px) lowers the CVA and raises the neck flexion.
-    bent = M.compute_metrics(make_landmarks(**front_person(nose_y=230)), "front")
+    bent = compute_metrics(make_landmarks(**front_person(nose_y=230)), "front")
     assert bent.cva_deg is not None and m.cva_deg is not None and bent.cva_deg < m.cva_deg - 5
     assert bent.neck_flexion_deg is not None and m.neck_flexion_deg is not None
     assert bent.neck_flexion_deg > m.neck_flexion_deg + 10
@@ -150,16 +153,16 @@ HEAD_POINTS = (LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_EYE, LM.RIGHT_EYE, LM.NOSE, LM
 def test_front_lean_and_tilt(deg: float) -> None:
     points = front_person()["points"]
     # A head tilt: the head turns about the base of the neck, the shoulders stay level.
-    tilt = M.compute_metrics(make_landmarks(rotate(points, HEAD_POINTS, (320, 300), deg)), "front")
+    tilt = compute_metrics(make_landmarks(rotate(points, HEAD_POINTS, (320, 300), deg)), "front")
     assert tilt.head_tilt_deg == pytest.approx(deg)
     assert tilt.lateral_lean_deg == pytest.approx(0.0, abs=1e-6)
     # A lean: the whole upper body turns about the hips, far below; the head rolls with it.
-    lean = M.compute_metrics(make_landmarks(rotate(points, [*HEAD_POINTS, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER],
+    lean = compute_metrics(make_landmarks(rotate(points, [*HEAD_POINTS, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER],
                                                    (320, 700), deg)), "front")
     assert lean.lateral_lean_deg == pytest.approx(deg)
     assert lean.head_tilt_deg == pytest.approx(deg)  # the monitor reports it as a lean, not a tilt
     # Ears hidden: the shoulder line alone gives the lean.
-    hidden = M.compute_metrics(make_landmarks(rotate(points, [*HEAD_POINTS, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER],
+    hidden = compute_metrics(make_landmarks(rotate(points, [*HEAD_POINTS, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER],
                                                      (320, 700), deg), visibility={LM.RIGHT_EAR: 0.0}), "front")
     assert hidden.lateral_lean_deg == pytest.approx(deg)
 
@@ -170,59 +173,59 @@ def test_world_view_and_trunk() -> None:
              LM.LEFT_EAR: (0.07, -0.62, -0.05), LM.RIGHT_EAR: (-0.07, -0.62, -0.05),
              LM.NOSE: (0.0, -0.62, -0.14), LM.LEFT_HIP: (0.1, 0, 0), LM.RIGHT_HIP: (-0.1, 0, 0)}
     lm = make_landmarks(**front_person(), world=world)
-    assert M.shoulder_yaw_deg(lm) == pytest.approx(0.0, abs=1e-6)
-    assert M.detect_view(lm) == "front"
-    assert M.compute_metrics(lm, "front").trunk_inclination_deg == pytest.approx(0.0, abs=1e-9)
+    assert shoulder_yaw_deg(lm) == pytest.approx(0.0, abs=1e-6)
+    assert detect_view(lm) == "front"
+    assert compute_metrics(lm, "front").trunk_inclination_deg == pytest.approx(0.0, abs=1e-9)
     # Shoulders 10 cm ahead of the hips (towards the camera, where the nose points): 12.5 deg forward.
     leaning = dict(world)
     leaning[LM.LEFT_SHOULDER] = (0.18, -0.40, -0.0953)
     leaning[LM.RIGHT_SHOULDER] = (-0.18, -0.40, -0.0953)
-    incl = M.compute_metrics(make_landmarks(**front_person(), world=leaning), "front").trunk_inclination_deg
+    incl = compute_metrics(make_landmarks(**front_person(), world=leaning), "front").trunk_inclination_deg
     assert incl == pytest.approx(math.degrees(math.atan2(0.0953, 0.40)), abs=0.01)
     # Turn the shoulder line 80 deg out of the image plane: a side view.
     side_world = dict(world)
     side_world[LM.LEFT_SHOULDER] = (0.03, -0.45, 0.18)
     side_world[LM.RIGHT_SHOULDER] = (-0.03, -0.45, -0.18)
-    assert M.detect_view(make_landmarks(**front_person(), world=side_world)) == "side"
+    assert detect_view(make_landmarks(**front_person(), world=side_world)) == "side"
 
 
 def test_view_from_image_without_world_landmarks() -> None:
-    assert M.detect_view(make_landmarks(**front_person())) == "front"
-    assert M.detect_view(make_landmarks(**side_person())) == "side"
+    assert detect_view(make_landmarks(**front_person())) == "front"
+    assert detect_view(make_landmarks(**side_person())) == "side"
 
 
 def test_low_visibility_makes_metrics_unknown_or_falls_back() -> None:
-    full = M.compute_metrics(make_landmarks(**front_person()), "front")
+    full = compute_metrics(make_landmarks(**front_person()), "front")
     # Ears hidden (headphones): the eyes, nose and mouth carry the head estimates.
-    no_ears = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.LEFT_EAR: 0.2}), "front")
-    weights, intercept = M.FITTED[("cva_deg", "front", "front_no_ears")]
-    heights = M.front_face_heights(make_landmarks(**front_person()))[1:]
+    no_ears = compute_metrics(make_landmarks(**front_person(), visibility={LM.LEFT_EAR: 0.2}), "front")
+    weights, intercept = FITTED[("cva_deg", "front", "front_no_ears")]
+    heights = G.front_face_heights(make_landmarks(**front_person()))[1:]
     assert no_ears.cva_deg == pytest.approx(float(np.dot(weights, heights)) + intercept)
     assert no_ears.cva_deg != full.cva_deg
     # Nose hidden (a hand, a mug): no head estimate at all; the trunk roll is still measured.
-    no_nose = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.NOSE: 0.1}), "front")
+    no_nose = compute_metrics(make_landmarks(**front_person(), visibility={LM.NOSE: 0.1}), "front")
     assert no_nose.cva_deg is None and no_nose.neck_flexion_deg is None and no_nose.head_forward_cm is None
     assert no_nose.lateral_lean_deg == pytest.approx(0.0, abs=1e-9)
     # Hidden eyes: head tilt unknown.
-    m2 = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.RIGHT_EYE: 0.1}), "front")
+    m2 = compute_metrics(make_landmarks(**front_person(), visibility={LM.RIGHT_EYE: 0.1}), "front")
     assert m2.head_tilt_deg is None and m2.lateral_lean_deg is not None
     # A hidden shoulder: nothing measured from the front but the head's own roll.
-    m3 = M.compute_metrics(make_landmarks(**front_person(), visibility={LM.LEFT_SHOULDER: 0.1}), "front")
+    m3 = compute_metrics(make_landmarks(**front_person(), visibility={LM.LEFT_SHOULDER: 0.1}), "front")
     assert [k for k, v in m3.values().items() if v is not None] == ["head_tilt_deg"]
     # Hidden hips: no trunk inclination from the side; the head estimates remain.
-    m4 = M.compute_metrics(make_landmarks(**side_person(), visibility={LM.LEFT_HIP: 0.3}), "side")
+    m4 = compute_metrics(make_landmarks(**side_person(), visibility={LM.LEFT_HIP: 0.3}), "side")
     assert m4.trunk_inclination_deg is None and m4.cva_deg is not None
     # Shoulder rounding is never estimated from the front.
     assert full.shoulder_angle_deg is None
 
 
 def test_metrics_values_are_rounded_and_complete() -> None:
-    m = M.Metrics(view="side", cva_deg=48.123456)
+    m = Metrics(view="side", cva_deg=48.123456)
     values = m.values()
-    assert list(values) == list(M.METRIC_KEYS)
+    assert list(values) == list(METRIC_KEYS)
     assert values["cva_deg"] == 48.12 and values["lateral_lean_deg"] is None
 
 
 def test_unknown_view_is_rejected() -> None:
     with pytest.raises(ValueError, match="view"):
-        M.compute_metrics(make_landmarks(**front_person()), "top")
+        compute_metrics(make_landmarks(**front_person()), "top")

@@ -7,8 +7,9 @@ from typing import Iterable
 import pytest
 
 from posture.config import AlertSettings
-from posture.metrics import Metrics
-from posture.monitor import Event, Monitor, Rule, State, judge_still
+from posture.judge.monitor import Monitor, judge_still
+from posture.judge.rules import Rule
+from posture.types import Event, Metrics, State
 
 TIMING = AlertSettings(glance_s=5.0, alert_after_s=60.0, release_fraction=0.6, release_s=2.0,
                        release_readings=3, cooldown_min=5.0, unknown_grace_s=3.0)

@@ -7,13 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from posture.bands import BAD, BORDERLINE, GOOD, Band
-from posture.capture import Frame
-from posture.landmarks import LM
-from posture.metrics import Metrics
-from posture.monitor import State
-from posture.overlay import BLUE, VERMILLION, YELLOW, Ghost, OverlayInfo, draw_overlay
-from posture.pipeline import Observation
+from posture.sinks.overlay import BLUE, VERMILLION, YELLOW, Ghost, OverlayInfo, draw_overlay
+from posture.types import BAD, BORDERLINE, GOOD, LM, Band, Frame, Metrics, Observation, State
 from tests.conftest import make_landmarks
 
 BLACK = np.zeros((480, 640, 3), np.uint8)
@@ -56,7 +51,7 @@ def test_states_banner_and_words() -> None:
     assert top_right_alert > 50 and colour_pixels(good[0:40, 320:640], VERMILLION).sum() < 10
     assert not np.array_equal(img[0:40, 320:640], good[0:40, 320:640])
     # The whole message fits: a long one is broken into lines inside the picture, not cut at its edge.
-    from posture.overlay import font, wrap
+    from posture.sinks.overlay import font, wrap
 
     rows = wrap(info.banner, 30, 600)
     assert len(rows) >= 2 and " ".join(rows) == info.banner
@@ -119,9 +114,9 @@ def test_in_the_dark_no_skeleton_and_a_word_why() -> None:
 
 
 def test_help_lists_the_keys_and_where_the_bands_come_from() -> None:
-    from posture.bands import MOSTAFAEE
-    from posture.bands import cva_band as band_of
-    from posture.overlay import help_rows
+    from posture.clinical import MOSTAFAEE
+    from posture.clinical import cva_band as band_of
+    from posture.sinks.overlay import help_rows
 
     keys = [("c", "calibrate"), ("q", "quit")]
     obs = side_obs()
@@ -138,7 +133,7 @@ def test_help_lists_the_keys_and_where_the_bands_come_from() -> None:
 
 
 def test_labels_and_the_neck_load_stay_clear_of_the_banner() -> None:
-    from posture.overlay import _bottom_rows, font
+    from posture.sinks.overlay import _bottom_rows, font
 
     obs = side_obs(state=State.ALERT)
     low_hips = obs.landmarks.px.copy()

@@ -10,15 +10,12 @@ import cv2
 import numpy as np
 import pytest
 
-from posture.calibration import Position
-from posture.capture import Frame
 from posture.config import load_settings
-from posture.landmarks import LM
-from posture.monitor import State
-from posture.metrics import compute_metrics
-from posture.people import AWAY, MOVED, PRESENT, PersonSelector
+from posture.measure.metrics import compute_metrics
 from posture.pipeline import Pipeline
-from posture.pose import PoseEstimator
+from posture.pose.landmarker import PoseEstimator, with_face_light
+from posture.pose.people import PersonSelector
+from posture.types import AWAY, LM, MOVED, PRESENT, Frame, Position, State
 from tests.conftest import DATA, make_landmarks
 
 FRAMES = sorted((DATA / "front_webcam" / "images").glob("ngatrai_*.jpg"))
@@ -99,7 +96,7 @@ def test_in_the_dark_nothing_is_judged_and_that_is_said_once() -> None:
     the tracker still places every landmark, with full confidence, but the app measures nothing."""
     from posture.text import unmeasurable_message
 
-    from posture._robustness import dim
+    from benchmarks.robustness import dim
 
     bright = webcam(FRAMES[0])
     dark = dim(0.15)(bright, None)
@@ -139,8 +136,8 @@ def test_face_light_is_the_brightness_around_the_face() -> None:
     image[190:221, 280:361] = 200  # a bright face (81 x 31 px) on a black background
     # The box around the face, widened by a quarter of its width (20 px) on each side: 120 x 70 px.
     assert lm.face_light is None
-    assert lm.with_face_light(image).face_light == pytest.approx(200 * 81 * 31 / (120 * 70), rel=0.03)
-    assert lm.with_face_light(np.full((480, 640, 3), 90, np.uint8)).face_light == pytest.approx(90.0)
+    assert with_face_light(lm, image).face_light == pytest.approx(200 * 81 * 31 / (120 * 70), rel=0.03)
+    assert with_face_light(lm, np.full((480, 640, 3), 90, np.uint8)).face_light == pytest.approx(90.0)
 
 
 def person_at(x: float, y: float, scale: float = 1.0):

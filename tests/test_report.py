@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from posture.cli import main
+from posture.cli.main import main
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

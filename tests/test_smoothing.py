@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posture.metrics import Metrics
-from posture.smoothing import OneEuroFilter, Smoother
+from posture.measure.smoothing import OneEuroFilter, Smoother
+from posture.types import Metrics
 
 
 def test_constant_signal_passes_unchanged() -> None:

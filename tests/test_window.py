@@ -81,7 +81,7 @@ def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:
     assert "Session summary" in out
     # A frame reaches the disk only on s, and a named person's snapshot is kept with their other files.
     if shutil.which("xdotool"):
-        from posture.calibration import person_folder
+        from posture.storage.calibrations import person_folder
 
         assert [p.parent.name for p in data.rglob("*.png")] == [person_folder("pat 07")]
         assert (data / "snapshots" / person_folder("pat 07")).is_dir()

@@ -1,9 +1,9 @@
-"""Refit the linear estimators of posture/metrics.py on the rendered people with exact truth.
+"""Refit the linear estimators of posture/measure/estimators.py on the rendered people with exact truth.
 
 Runs the real pose model (IMAGE mode) over ../shared/data/synthetic (or --data DIR), computes each
 feature set with the app's own functions, fits every estimator on changes from each body's upright
-posture (posture/_fitting.py says why) on all bodies, and prints the FITTED table to paste into
-metrics.py, with each estimator's leave-one-body-out error after the app's calibration.
+posture (benchmarks/fitting.py says why) on all bodies, and prints the FITTED table to paste into
+posture/measure/estimators.py, with each estimator's leave-one-body-out error after the app's calibration.
 
     python tools/fit_estimators.py [--data ../shared/data/synthetic] [--model full]
 """
@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from posture import _fitting as F  # noqa: E402
-from posture import metrics as M  # noqa: E402
-from posture.pose import PoseEstimator  # noqa: E402
+from benchmarks import fitting as F  # noqa: E402
+from posture.measure import estimators as M  # noqa: E402
+from posture.pose.landmarker import PoseEstimator  # noqa: E402
 
 
 def load_samples(folder: Path, model: str) -> list[F.Sample]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from PIL import ImageGrab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from posture.capture import DEMO_CLIP  # noqa: E402
+from posture.sources import DEMO_CLIP  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

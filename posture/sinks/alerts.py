@@ -11,9 +11,10 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from ..i18n import _
-from ..monitor import Event
-from ..pipeline import Observation
+from ..problems import PROBLEM
 from ..text import event_message, kind_label
+from ..types import Event, EventType, Observation
+from . import BaseSink
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +110,7 @@ class DesktopChannel:
             self.session = False
 
 
-# Which alert speaks for the others when several come together: the most specific advice first
-# (bent over a phone: raise the phone; that head is forward as well goes without saying).
-PRIORITY = ("phone_posture", "slump", "forward_head", "rounded_shoulders", "lean", "head_tilt")
-
-
-class AlertSink:
+class AlertSink(BaseSink):
     """Sends every alert through the enabled channels; alerts that come within ``gather_s`` of each
     other (one posture tripping two limits, as a phone posture does) make one nudge, not two.
 
@@ -130,16 +126,18 @@ class AlertSink:
 
     def handle(self, obs: Observation) -> None:
         for event in obs.events:
-            if event.type == "break":
+            if event.type is EventType.BREAK:
                 self.send(event)
-            elif event.type == "alert":
+            elif event.type is EventType.ALERT:
                 self._pending.append(event)
         if self._pending and obs.frame.t - self._pending[0].t >= self.gather_s:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending:
-            ranked = sorted(self._pending, key=lambda e: PRIORITY.index(e.kind) if e.kind in PRIORITY else 99)
+            # The most specific advice speaks for the others (bent over a phone: raise the phone; that the
+            # head is forward as well goes without saying): the problems' priority.
+            ranked = sorted(self._pending, key=lambda e: PROBLEM[e.kind].priority if e.kind in PROBLEM else 99)
             self.send(ranked[0], also=[e.kind for e in ranked[1:]])
             self._pending = []
 
@@ -151,9 +149,6 @@ class AlertSink:
             message += " " + _("(also: {problems})").format(problems=", ".join(kind_label(k) for k in also))
         for channel in self.channels:
             channel.notify(title, message)
-
-    def status(self, message: str) -> None:
-        pass
 
     def close(self, final_events: Sequence[Event] = ()) -> None:
         self._flush()

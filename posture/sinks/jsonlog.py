@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 from typing import IO, Any, Sequence
 
-from ..calibration import Baseline
 from ..errors import OutputError
 from ..i18n import _
-from ..monitor import Event
-from ..pipeline import Observation
+from ..types import Baseline, Event, EventType, Observation
+from . import BaseSink
 
 
 def sample_record(obs: Observation) -> dict[str, Any]:
@@ -34,7 +33,7 @@ def _calibration(baseline: Baseline) -> dict[str, Any]:
     return {"created": baseline.created, "view": baseline.view, "source": baseline.source}
 
 
-class JsonLinesLog:
+class JsonLinesLog(BaseSink):
     """Writes ``{"type": "sample", ...}`` for every frame and ``alert``/``alert_end`` for every event;
     ``profile`` when the profile changes and ``calibration`` when a calibration is made.
 

@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from ..i18n import _
-from ..monitor import Event, State
-from ..pipeline import Observation
 from ..text import alert_end_message, alert_message, break_message, clock, kind_label, unmeasurable_message, value_text
+from ..types import Event, EventType, Observation, State
+from . import BaseSink
 
 STATE_STYLE = {State.GOOD: "green", State.DEVIATING: "yellow", State.ALERT: "bold red", State.UNKNOWN: "dim"}
 
@@ -35,7 +35,7 @@ def status_line(obs: Observation) -> Text:
     return line
 
 
-class TerminalSink:
+class TerminalSink(BaseSink):
     """Progress (files) or live status (camera) on stderr; alerts as lines that stay.
 
     Args:
@@ -63,14 +63,14 @@ class TerminalSink:
 
     def _print_events(self, events: Sequence[Event]) -> None:
         for event in events:
-            if event.type == "glance":  # ignored, as the user wants
+            if event.type is EventType.GLANCE:  # ignored, as the user wants
                 continue
-            if event.type == "alert":
+            if event.type is EventType.ALERT:
                 self.console.print(f"[bold red]{clock(event.t)} {_('ALERT')}[/] {alert_message(event)}", soft_wrap=True)
-            elif event.type == "break":
+            elif event.type is EventType.BREAK:
                 self.console.print(f"[bold cyan]{clock(event.t)} {_('BREAK')}[/] {break_message(event)}",
                                    soft_wrap=True)
-            elif event.type == "unmeasurable":
+            elif event.type is EventType.UNMEASURABLE:
                 self.console.print(f"[yellow]{clock(event.t)} {_('note')}[/] {unmeasurable_message(event)}",
                                    soft_wrap=True)
             else:

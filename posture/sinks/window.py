@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from ..i18n import _
-from ..monitor import Event
-from ..overlay import OverlayInfo, draw_overlay
-from ..pipeline import Observation
+from ..types import Event, Observation
+from . import BaseSink
+from .overlay import OverlayInfo, draw_overlay
 
 WINDOW_TITLE = "posture"
 
@@ -78,7 +78,7 @@ class OpenCVDisplay:
             self._opened = False
 
 
-class Controls(Protocol):
+class WindowControls(Protocol):
     """What the window needs of the app: the view's extras, and somewhere to send keys."""
 
     def overlay_info(self, obs: Observation | None) -> OverlayInfo:
@@ -94,17 +94,17 @@ class Controls(Protocol):
         ...
 
 
-class WindowSink:
+class WindowSink(BaseSink):
     """Shows every observation with the overlay; ``s`` saves what it shows, other keys go to the app.
 
     Args:
-        controls: the app (overlay extras, key handling).
+        controls: the session's controls (overlay extras, key handling; live/controls.py).
         display: where the picture goes (an OpenCV window by default).
         snapshot_dir: where ``s`` saves snapshots (the only way a frame reaches the disk).
         clock: wall clock for snapshot file names.
     """
 
-    def __init__(self, controls: Controls, display: Display | None = None, *, snapshot_dir: Path,
+    def __init__(self, controls: WindowControls, display: Display | None = None, *, snapshot_dir: Path,
                  clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.controls = controls
         self.display = display or OpenCVDisplay()

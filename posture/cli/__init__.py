@@ -1,0 +1,2 @@
+"""The command line: main.py (the entry point, exit codes, signals), monitor.py (the monitor's flags
+and one run wired from source to sinks), history.py (the report and history subcommands)."""

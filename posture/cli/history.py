@@ -1,0 +1,277 @@
+"""``posture-monitor report`` and ``posture-monitor history``: reports, exports and deletion of the
+stored sessions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import PostureError
+from ..i18n import LANGUAGES, _, ngettext
+from ..storage import queries as q
+from ..storage.calibrations import person_files
+from ..storage.db import SCHEMA_VERSION, HistoryError, RecordingLock, connect, db_path
+from ..storage.maintenance import delete_person, delete_sessions
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(_("not a whole number of at least 1: {text}").format(text=text))
+    return n
+
+
+def _selection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--session", type=_positive, action="append", default=[], metavar="ID",
+                   help=_("a session by its number (repeatable; see posture-monitor history)"))
+    p.add_argument("--days", type=_positive, metavar="N", help=_("the last N days, today included"))
+    p.add_argument("--from", dest="since", type=_date, metavar="DATE", help=_("from this day (YYYY-MM-DD)"))
+    p.add_argument("--to", dest="until", type=_date, metavar="DATE", help=_("up to and including this day"))
+    p.add_argument("--data-dir", metavar="DIR",
+                   help=_("where the history is kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
+    p.add_argument("--lang", choices=LANGUAGES, help=_("language: en or nl (default: the system's language)"))
+
+
+def _selection(args: argparse.Namespace, person: str | None) -> q.Selection:
+    if args.session and (args.days is not None or args.since or args.until):
+        raise PostureError(_("give either --session or --days/--from/--to, not both"))
+    if args.days is not None:
+        if args.since or args.until:
+            raise PostureError(_("give either --days or --from/--to, not both"))
+        return q.Selection.last_days(person, args.days)
+    return q.Selection(person=person, sessions=tuple(args.session), since=args.since, until=args.until)
+
+
+def _remove_files(folders: Sequence[Path]) -> bool:
+    """Delete these folders; True if any existed."""
+    import shutil
+
+    removed = False
+    for folder in folders:
+        try:
+            shutil.rmtree(folder)
+            removed = True
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise HistoryError(_("the sessions are deleted, but {path} could not be removed: {problem}").format(
+                path=folder, problem=exc.strerror or exc)) from None
+    return removed
+
+
+def _data_path(args: argparse.Namespace) -> Path:
+    from ..config import load_settings
+
+    return load_settings({}, {"data_dir": args.data_dir} if args.data_dir else {}).data_path
+
+
+def report_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = parser_class(prog="posture-monitor report", description=_(
+        "Write a report of stored sessions as one HTML file (plots included, works offline, prints on A4): "
+        "the last session by default, chosen sessions, two sessions before and after, or a range of days "
+        "with the daily trend."))
+    p.add_argument("--person", metavar="NAME", help=_("whose sessions (default: your login name)"))
+    p.add_argument("--compare", type=_positive, nargs=2, metavar=("BEFORE", "AFTER"),
+                   help=_("two sessions side by side: the progress view"))
+    p.add_argument("--out", metavar="FILE", help=_("the HTML file to write (default: posture-report-NAME-DATE.html)"))
+    _selection_args(p)
+    return p
+
+
+def history_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    p = parser_class(prog="posture-monitor history", description=_(
+        "List, export or delete the stored sessions. Without an action: the list of sessions."))
+    p.add_argument("--person", metavar="NAME", help=_("only this person's sessions (default: everyone's)"))
+    p.add_argument("--all", action="store_true", help=_("every session (with --delete)"))
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--delete", action="store_true",
+                     help=_("delete the chosen sessions (--session, --days, --from/--to, or --all) for good"))
+    act.add_argument("--export-csv", metavar="DIR",
+                     help=_("write sessions.csv, seconds.csv, aggregates.csv and events.csv into DIR"))
+    act.add_argument("--export-json", metavar="FILE", help=_("write the chosen sessions as one JSON file"))
+    _selection_args(p)
+    return p
+
+
+def _sqlite_errors_as_history_errors(run: Any) -> Any:
+    """A failing database (locked, damaged, unreadable) ends as one line, not a traceback."""
+    import functools
+    import sqlite3
+
+    @functools.wraps(run)
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args))
+        except sqlite3.Error as exc:
+            raise HistoryError(_("cannot read the history: {problem}").format(problem=exc)) from None
+
+    return wrapped
+
+
+@_sqlite_errors_as_history_errors
+def report_main(args: argparse.Namespace) -> int:
+    from ..config import default_person
+    from ..report.html import ReportRequest, build
+
+    person = args.person or default_person()
+    path = db_path(_data_path(args))
+    conn = connect(path, create=False)
+    try:
+        selection = _selection(args, person)
+        if args.compare is None and selection == q.Selection(person=person):  # nothing chosen: the last session
+            last = q.find_sessions(conn, selection)[-1:]
+            if not last:
+                others = q.people(conn)
+                raise HistoryError(_("nothing recorded for {person} (people in the history: {people})").format(
+                    person=person, people=", ".join(others) or "-"))
+            selection = q.Selection(person=person, sessions=(last[0].id,))
+        page = build(conn, path, ReportRequest(person, selection, tuple(args.compare) if args.compare else None))
+    finally:
+        conn.close()
+    safe = re.sub(r"[^\w.-]+", "_", person).strip("._") or "person"  # a name is not always a file name
+    out = Path(args.out or f"posture-report-{safe}-{dt.date.today().isoformat()}.html")
+    _write_atomically(out, page)
+    print(_("wrote {path}").format(path=out))
+    return 0
+
+
+def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen: bool, folder: Path) -> int:
+    """``history --delete``: the chosen sessions, and the files of everyone who has none left."""
+    if not chosen and not args.all:
+        raise PostureError(_("say what to delete: --session ID, --days N, --from/--to, or --all"))
+    doomed = q.find_sessions(conn, selection)
+    missing = sorted(set(args.session) - {s.id for s in doomed})
+    if missing:
+        raise HistoryError(_("no session {id}{person}: nothing deleted (see the list: posture-monitor "
+                               "history)").format(id=missing[0], person=f" ({args.person})" if args.person
+                                                  else ""))
+    lock = RecordingLock(folder)
+    lock.acquire(monitor=False)  # not while a monitor records into this history
+    busy: HistoryError | None = None
+    try:
+        try:
+            n = delete_sessions(conn, [s.id for s in doomed])
+        except HistoryError as exc:  # deleted, but another reader holds the log: the files go all the same
+            busy, n = exc, len(doomed)
+        # Nobody left of a person (a named person asked for with --all goes even with only a
+        # calibration): their stored calibrations and snapshots go too.
+        names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
+        if args.person and args.all:
+            try:
+                delete_person(conn, args.person)
+            except HistoryError as exc:
+                busy = exc
+        left = q.people(conn)
+        gone = sorted(names - set(left))
+        files = [name for name in gone if _remove_files(person_files(folder, name, in_use=left))]
+    finally:
+        lock.release()
+    if busy is not None:
+        raise busy
+    print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
+    if files:
+        print(ngettext("also deleted the stored calibrations and snapshots of {people}",
+                       "also deleted the stored calibrations and snapshots of {people}",
+                       len(files)).format(people=", ".join(files)))
+    own = [*(folder / "calibrations").glob("*.json"), *(folder / "snapshots").glob("*.png")]
+    if args.all and not args.person and own:
+        print(_("kept: your own calibrations and snapshots ({n} file(s) in {path}), which are not part of "
+                "the history; delete them there if you want them gone").format(n=len(own), path=folder))
+    return 0
+
+
+@_sqlite_errors_as_history_errors
+def history_main(args: argparse.Namespace) -> int:
+    path = db_path(_data_path(args))
+    conn = connect(path, create=False)
+    try:
+        selection = _selection(args, args.person)
+        chosen = selection != q.Selection(person=args.person)
+        if args.delete:
+            return _delete(args, conn, selection, chosen, path.parent)
+        sessions = q.find_sessions(conn, selection)
+        if args.export_csv:
+            _export_csv(conn, sessions, Path(args.export_csv))
+            print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_csv))
+        elif args.export_json:
+            _export_json(conn, sessions, Path(args.export_json))
+            print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_json))
+        else:
+            _list(sessions, path)
+    finally:
+        conn.close()
+    return 0
+
+
+def _list(sessions: Sequence[q.Session], path: Path) -> None:
+    from ..text import duration
+
+    print(_("{n} session(s) in {path}").format(n=len(sessions), path=path))
+    if sessions:
+        print(f"{_('no.'):>5}  {_('person'):<16} {_('start'):<16}  {_('duration'):>14}  {_('profile'):<8} "
+              f"{_('view'):<9} {_('source')}")
+    for s in sessions:
+        print(f"{s.id:>5}  {s.person:<16} {s.start_local:%Y-%m-%d %H:%M}  {duration(s.duration_s):>14}  "
+              f"{s.profile:<8} {s.view or '':<9} {s.source:<6}" + (f"  ({s.end_reason})" if s.end_reason !=
+                                                                    "finished" else ""))
+
+
+def _tables(conn: Any, sessions: Sequence[q.Session]) -> dict[str, list[dict[str, Any]]]:
+    """The export's rows, by table."""
+    tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": []}
+    for table, row in q.export_rows(conn, sessions):
+        tables[table].append(row)
+    return tables
+
+
+def _export_csv(conn: Any, sessions: Sequence[q.Session], folder: Path) -> None:
+    tables = _tables(conn, sessions)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for table, rows in tables.items():
+            fields: list[str] = []
+            for row in rows:
+                fields.extend(k for k in row if k not in fields)
+            with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields or ["session"])
+                w.writeheader()
+                w.writerows(rows)
+    except OSError as exc:
+        raise PostureError(_("cannot write {path}: {problem}").format(path=folder, problem=exc.strerror or exc)) \
+            from None
+
+
+def _export_json(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
+    _write_atomically(path, json.dumps({"schema": SCHEMA_VERSION, **_tables(conn, sessions)}, ensure_ascii=False,
+                                       indent=1))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise PostureError(_("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)) \
+            from None

@@ -1,0 +1,271 @@
+"""The capture loop: source -> pipeline -> sinks, until the source ends or the user quits.
+
+What the user controls (keys, snooze, profiles) is in controls.py, what the window shows besides the
+picture in view.py, the background mode's pacing in background.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from ..errors import CalibrationError, PostureError
+from ..i18n import _
+from ..pipeline import Pipeline
+from ..problems import PROFILE_VIEWS, PROFILES
+from ..sinks import Sink
+from ..sources import FrameSource
+from ..text import view_name
+from ..types import Baseline, Frame, Gap, Observation
+from .background import BackgroundPacer
+from .calibrator import Calibrator
+
+log = logging.getLogger(__name__)
+
+VIEW_CHECK_FRAMES = 30  # judged frames after which the camera's view is compared with the profile's
+
+
+@dataclass
+class RunResult:
+    """How the loop ended."""
+
+    frames: int
+    interrupted: bool
+    last_t: float | None
+    error: PostureError | None = None
+    baseline: Baseline | None = None  # a calibration stored during the run
+
+
+class App:
+    """Runs one monitoring (or calibration) session.
+
+    Args:
+        source: where frames come from.
+        pipeline: turns frames into observations.
+        sinks: where observations go (log, terminal, window, summary, history).
+        calibrator: makes and stores calibrations (the ``c`` key, ``--calibrate``); None: no calibration.
+        calibrate_only: record a calibration, store it and stop.
+        reopen: opens the source again after a pause (a camera is released while paused).
+        clock: monotonic seconds; sleep: waits (while paused, or with the camera released).
+    """
+
+    def __init__(self, source: FrameSource, pipeline: Pipeline, sinks: Sequence[Sink], *,
+                 calibrator: Calibrator | None = None, calibrate_only: bool = False,
+                 reopen: Callable[[], FrameSource] | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.source = source
+        self.pipeline = pipeline
+        self.sinks = list(sinks)
+        self.calibrator = calibrator
+        self.calibrate_only = calibrate_only
+        self.reopen = reopen
+        self.clock = clock
+        self.sleep = sleep
+        self.pacer = BackgroundPacer(pipeline.settings.background_mode) if pipeline.settings.background else None
+        self.paused = False
+        self.message = ""
+        self.view_warning = ""
+        self.camera_releases = 0
+        self._stop = False
+        self._baseline: Baseline | None = None
+        self._views: list[str] = []
+        self._source_open = True
+        self._last_t: float | None = None
+
+    # -- what the controls ask of the session ------------------------------------------------
+
+    def now(self) -> float:
+        """The session's time: the last frame's, or the clock's before the first frame."""
+        return self._last_t if self._last_t is not None else self.clock()
+
+    def request_stop(self) -> None:
+        """Stop after the current frame (the window's quit key)."""
+        self._stop = True
+
+    def status(self, message: str) -> None:
+        """Tell every sink (terminal, window, log) something; an empty message clears it."""
+        self.message = message
+        for sink in self.sinks:
+            sink.status(message)
+
+    def redraw(self) -> None:
+        """What is shown changed between frames (the keys shown or hidden)."""
+        for sink in self.sinks:
+            sink.redraw()
+
+    def start_calibration(self) -> None:
+        """Record the user's upright posture over the next seconds (the ``c`` key)."""
+        if self.calibrator is None or self.pipeline.recorder is not None:
+            return
+        self.pipeline.start_calibration(self.calibrator.new_recorder())
+        if self.source.live:
+            self.status(_("calibrating: sit upright and still for {seconds:g} s").format(
+                seconds=self.calibrator.settings.calibration.duration_s))
+        else:
+            self.status(_("calibrating from {source}").format(source=self.source.description))
+
+    def toggle_pause(self) -> None:
+        """Pause (releasing a camera) or resume (opening it again)."""
+        self.paused = not self.paused
+        if self.paused:
+            if self.source.live:
+                self.source.close()
+                self._source_open = False
+            if self._last_t is not None:
+                self.pipeline.gap(self._last_t)
+            self.status(_("paused: the camera is off (space resumes)"))
+        else:
+            if not self._source_open and self.reopen is not None:
+                try:
+                    self.source = self.reopen()
+                    self._source_open = True
+                except PostureError as exc:
+                    self.paused = True
+                    self.status(str(exc))
+                    return
+            self.status("")
+
+    def switch_pipeline(self, new: Pipeline, said: Sequence[str] = ()) -> None:
+        """Judge with another pipeline (another profile) from the next frame on: the old one's open
+        alerts end here, and the sinks that keep sessions (the history) start another."""
+        old, self.pipeline = self.pipeline, new
+        if self.calibrator is not None:
+            self.calibrator.settings = new.settings
+        self._views.clear()
+        self.view_warning = ""
+        for message in said:
+            self.status(message)
+        closing = old.finish(self._last_t) if self._last_t is not None else []
+        for sink in self.sinks:
+            sink.new_session(new.settings.profile, new.baseline, closing)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def _finish_calibration(self, at_end: bool) -> None:
+        recorder = self.pipeline.recorder
+        if recorder is None or self.calibrator is None or not (recorder.done() or at_end):
+            return
+        self.pipeline.recorder = None
+        try:
+            baseline = self.calibrator.finish(recorder)
+        except CalibrationError:
+            if self.calibrate_only:
+                raise
+            self.status(_("calibration refused: sit upright and still, in view, and press c again"))
+            return
+        self._baseline = baseline
+        self.pipeline.set_baseline(baseline)
+        for sink in self.sinks:  # the history attaches the calibration to the session
+            sink.calibrated(baseline)
+        self.status(_("calibrated: judging against your upright posture"))
+        if self.calibrate_only:
+            self._stop = True
+
+    def _check_view(self, view: str | None) -> None:
+        """Say once when the camera's view does not fit the profile (after 30 judged frames), also
+        where the profile fixes the view (side): a frontal camera must not be judged as a side view
+        without a word."""
+        if view is None or self.view_warning or len(self._views) >= VIEW_CHECK_FRAMES:
+            return
+        self._views.append(view)
+        if len(self._views) < VIEW_CHECK_FRAMES:
+            return
+        profile = self.pipeline.settings.profile
+        seen = max(set(self._views), key=self._views.count)
+        expected = PROFILE_VIEWS.get(profile)
+        if expected is not None and seen != expected:
+            better = next(p for p, v in PROFILE_VIEWS.items() if v == seen)
+            self.view_warning = _("the camera sees you from the {view}, but the {profile} profile is meant for a "
+                                  "{expected} view: try --profile {better} (key {key} in the window)").format(
+                view=view_name(seen), profile=profile, expected=view_name(expected), better=better,
+                key=PROFILES.index(better) + 1)
+            self.status(self.view_warning)
+
+    def _dispatch(self, frame: Frame) -> Observation:
+        obs = self.pipeline.process(frame)
+        self._last_t = frame.t
+        for sink in self.sinks:
+            sink.handle(obs)
+        return obs
+
+    def _wait_for_return(self, t: float) -> None:
+        """Release the camera; look again every ``check_every_s`` until someone is in view."""
+        assert self.pacer is not None and self.reopen is not None
+        bg = self.pacer.settings
+        self.source.close()
+        self._source_open = False
+        self.camera_releases += 1
+        self.pipeline.gap(t)
+        self.status(_("nobody in view: the camera is off, looking again every {seconds:g} s").format(
+            seconds=bg.check_every_s))
+        while not self._stop:
+            self.sleep(bg.check_every_s)
+            try:
+                self.source = self.reopen()
+            except PostureError as exc:
+                self.status(str(exc))
+                continue
+            self._source_open = True
+            self.source.set_max_fps(bg.fps)
+            for _attempt in range(3):  # a few frames: is someone there?
+                item = self.source.read()
+                if item is None or isinstance(item, Gap):
+                    continue
+                if self._dispatch(item).present:
+                    self.pacer.back()
+                    self.status("")
+                    return
+            self.source.close()
+            self._source_open = False
+            self.pipeline.gap(self.now())
+
+    def run(self) -> RunResult:
+        """Analyse until the source ends, the user quits or Ctrl+C; sinks are always closed."""
+        frames = 0
+        interrupted = False
+        in_gap = False
+        error: PostureError | None = None
+        if self.calibrate_only:
+            self.start_calibration()
+        try:
+            while not self._stop:
+                if self.paused:
+                    self.status(self.message)  # keep the window responsive
+                    self.sleep(0.05)
+                    continue
+                item = self.source.read()
+                if item is None:
+                    self._finish_calibration(at_end=True)
+                    break
+                if isinstance(item, Gap):
+                    self.pipeline.gap(item.t)
+                    self.status(item.message)
+                    in_gap = True
+                    continue
+                if in_gap:
+                    self.status("")
+                    in_gap = False
+                obs = self._dispatch(item)
+                frames += 1
+                self._finish_calibration(at_end=False)
+                self._check_view(obs.seen_view)
+                if self.pacer is not None and self.pacer.step(obs, self.source) and self.source.live \
+                        and self.reopen is not None:
+                    self._wait_for_return(item.t)
+        except KeyboardInterrupt:
+            interrupted = True
+        except PostureError as exc:  # an output failed or a calibration was refused: stop cleanly
+            error = exc
+        finally:
+            final = self.pipeline.finish(self._last_t) if self._last_t is not None else []
+            for sink in self.sinks:
+                try:
+                    sink.close(final)
+                except PostureError as exc:
+                    error = error or exc
+            if self._source_open:
+                self.source.close()
+        return RunResult(frames=frames, interrupted=interrupted, last_t=self._last_t, error=error,
+                         baseline=self._baseline)

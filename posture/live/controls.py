@@ -1,0 +1,132 @@
+"""What the user controls in a live session: the window's keys (calibrate, pause, snooze, switch
+profile, show the keys, quit), and the live view they see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING, Callable
+
+from ..config import PROFILES, Settings
+from ..errors import CalibrationError
+from ..i18n import _
+from ..sinks.overlay import OverlayInfo
+from ..storage.calibrations import load_baseline
+from ..types import Observation
+from .calibrator import other_model_note
+from .view import LiveView
+
+if TYPE_CHECKING:
+    from .app import App
+
+# The snooze steps of the z key: 15 minutes, an hour, until tomorrow, then off again.
+SNOOZE_STEPS = ("15m", "1h", "tomorrow", "off")
+
+
+def snooze_seconds(step: str, now: dt.datetime) -> float:
+    """How long a snooze step lasts from ``now`` ("15m", "1h", "tomorrow": until the next midnight)."""
+    if step == "15m":
+        return 15 * 60.0
+    if step == "1h":
+        return 3600.0
+    if step == "tomorrow":
+        midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - now).total_seconds()
+    raise ValueError(f"unknown snooze {step!r}")
+
+
+class Controls:
+    """The user's side of a running session: what the keys do, the snooze, the profile in use.
+
+    Args:
+        app: the running session.
+        settings_for: the settings of another profile (the 1/2/3 keys); None: no switching.
+        wall_clock: the local time (a snooze until tomorrow, the time it ends).
+    """
+
+    def __init__(self, app: "App", *, settings_for: Callable[[str], Settings] | None = None,
+                 wall_clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+        self.app = app
+        self.settings_for = settings_for
+        self.wall_clock = wall_clock
+        self.show_help = False
+        self.snooze_step = -1
+        self.snooze_end_wall: dt.datetime | None = None
+        self.view = LiveView(app, self)
+
+    def handle_key(self, key: str) -> None:
+        """A key from the live window."""
+        if key in ("q", "esc", "close"):
+            self.app.request_stop()
+        elif key == "c":
+            self.app.start_calibration()
+        elif key == " ":
+            self.app.toggle_pause()
+        elif key == "z":
+            self.snooze_next()
+        elif key == "h":
+            self.show_help = not self.show_help
+            self.app.redraw()  # the window shows or hides the keys now, even while paused
+        elif key in ("1", "2", "3"):
+            self.switch_profile(PROFILES[int(key) - 1])
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The keys and what they do (the help overlay)."""
+        return [("c", _("calibrate: sit upright for a few seconds")), (_("space"), _("pause / resume (camera off)")),
+                ("s", _("save a snapshot of the window")), ("1 2 3", _("profile desk, phone or side")),
+                ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")), ("h", _("show or hide the keys")),
+                (_("q, Esc"), _("quit"))]
+
+    def status(self, message: str) -> None:
+        """Tell the user something (the terminal and the window)."""
+        self.app.status(message)
+
+    def overlay_info(self, obs: Observation | None) -> OverlayInfo:
+        """What the window shows besides the observation."""
+        return self.view.overlay_info(obs)
+
+    # -- snooze ----------------------------------------------------------------------------
+
+    def snooze(self, step: str) -> None:
+        """Snooze the alerts ("15m", "1h", "tomorrow") or end a snooze ("off")."""
+        monitor = self.app.pipeline.monitor
+        if step == "off":
+            monitor.snooze(-math.inf)
+            self.snooze_end_wall = None
+            self.status(_("alerts on again"))
+            return
+        seconds = snooze_seconds(step, self.wall_clock())
+        monitor.snooze(self.app.now() + seconds)
+        self.snooze_end_wall = self.wall_clock() + dt.timedelta(seconds=seconds)
+        self.status(self.snooze_text())
+
+    def snooze_next(self) -> None:
+        """The z key: the next snooze step."""
+        self.snooze_step = (self.snooze_step + 1) % len(SNOOZE_STEPS)
+        self.snooze(SNOOZE_STEPS[self.snooze_step])
+
+    def snooze_text(self) -> str:
+        """"alerts snoozed until 14:30" while a snooze lasts, else ""."""
+        if self.snooze_end_wall is None or self.snooze_end_wall <= self.wall_clock():
+            return ""
+        when = self.snooze_end_wall.strftime("%H:%M")
+        if self.snooze_end_wall.date() > self.wall_clock().date():
+            return _("alerts snoozed until tomorrow")
+        return _("alerts snoozed until {time}").format(time=when)
+
+    # -- profiles --------------------------------------------------------------------------
+
+    def switch_profile(self, profile: str) -> None:
+        """Judge with another profile (the 1/2/3 keys), with its own calibration."""
+        if self.settings_for is None or profile == self.app.pipeline.settings.profile:
+            return
+        settings = self.settings_for(profile)
+        try:
+            baseline = load_baseline(settings.data_path, profile, settings.person, settings.model)
+        except CalibrationError as exc:
+            self.status(str(exc))
+            baseline = None
+        said = [_("profile {profile}").format(profile=profile)]
+        if baseline is not None and other_model_note(baseline, settings):
+            said.append(other_model_note(baseline, settings))
+        self.app.switch_pipeline(self.app.pipeline.for_settings(settings, baseline), said)

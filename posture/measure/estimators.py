@@ -1,0 +1,130 @@
+"""The linear estimators of the head and shoulder angles, fitted on rendered people with known angles.
+
+Each quantity is a linear combination of image features (posture/measure/geometry.py). They are
+fitted on *changes from each body's upright posture*, because that is what the app judges after a
+calibration: an ordinary fit flattens the slopes and under-reports every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..types import LM, Landmarks
+from .geometry import (front_face_heights, side_head_pitch_deg, side_near_ear_shoulder_deg, side_nose_angle_deg,
+                       visible)
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """A set of features for a linear estimator, and the landmarks they need."""
+
+    name: str
+    names: tuple[str, ...]
+    landmarks: tuple[int, ...]
+    compute: Callable[[Landmarks], Sequence[float]]
+
+    def features(self, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray | None:
+        """The feature vector, or None when a landmark it needs is not visible enough."""
+        if not visible(lm, self.landmarks, min_visibility):
+            return None
+        return np.asarray(self.compute(lm), dtype=float)
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """value = weights . features + intercept."""
+
+    spec: EstimatorSpec
+    weights: tuple[float, ...]
+    intercept: float
+
+    def apply(self, x: np.ndarray) -> float:
+        """The estimate from a feature vector."""
+        return float(np.dot(self.weights, x) + self.intercept)
+
+    def estimate(self, lm: Landmarks, min_visibility: float = 0.5) -> float | None:
+        """The estimate for a person, None when the features cannot be measured."""
+        x = self.spec.features(lm, min_visibility)
+        return None if x is None else self.apply(x)
+
+
+HEAD = (LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR)
+SHOULDERS = (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
+EYES = (LM.LEFT_EYE, LM.RIGHT_EYE)
+MOUTH = (LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
+
+# Feature sets, best first; where ears are hidden (headphones, hair) the eyes, nose and mouth carry on.
+SPECS = {
+    "side": EstimatorSpec("side", ("nose_angle_deg", "head_pitch_deg"), HEAD + SHOULDERS,
+                          lambda lm: (side_nose_angle_deg(lm), side_head_pitch_deg(lm))),
+    "side_no_ears": EstimatorSpec("side_no_ears", ("nose_angle_deg",), (LM.NOSE,) + SHOULDERS,
+                                  lambda lm: (side_nose_angle_deg(lm),)),
+    "side_shoulders": EstimatorSpec("side_shoulders", ("near_ear_shoulder_deg", "nose_angle_deg"), HEAD + SHOULDERS,
+                                    lambda lm: (side_near_ear_shoulder_deg(lm), side_nose_angle_deg(lm))),
+    "front": EstimatorSpec("front", ("ear_h", "eye_h", "nose_h", "mouth_h"), HEAD + EYES + MOUTH + SHOULDERS,
+                           front_face_heights),
+    "front_no_ears": EstimatorSpec("front_no_ears", ("eye_h", "nose_h", "mouth_h"),
+                                   (LM.NOSE,) + EYES + MOUTH + SHOULDERS, lambda lm: front_face_heights(lm)[1:]),
+}
+
+# Which feature sets estimate what, per view (tried in this order).
+ESTIMATED = {
+    ("cva_deg", "side"): ("side", "side_no_ears"),
+    ("head_forward_cm", "side"): ("side", "side_no_ears"),
+    ("neck_flexion_deg", "side"): ("side", "side_no_ears"),
+    ("shoulder_angle_deg", "side"): ("side_shoulders",),
+    ("cva_deg", "front"): ("front", "front_no_ears"),
+    ("head_forward_cm", "front"): ("front", "front_no_ears"),
+    ("neck_flexion_deg", "front"): ("front", "front_no_ears"),
+}
+
+# Fitted by tools/fit_estimators.py on the rendered bodies of ../shared/data/synthetic (full model),
+# on changes from each body's upright posture; docs/accuracy.md has their leave-one-body-out errors.
+# (quantity, view, feature set) -> (weights, intercept)
+FITTED: dict[tuple[str, str, str], tuple[tuple[float, ...], float]] = {
+    # calibrated leave-one-body-out MAE 3.15
+    ('cva_deg', 'side', 'side'): ((1.02112, -0.16885,), -1.5936),
+    # calibrated leave-one-body-out MAE 3.21
+    ('cva_deg', 'side', 'side_no_ears'): ((1.23969,), -15.6184),
+    # calibrated leave-one-body-out MAE 0.77
+    ('head_forward_cm', 'side', 'side'): ((-0.231694, 0.0117153,), 15.3981),
+    # calibrated leave-one-body-out MAE 0.77
+    ('head_forward_cm', 'side', 'side_no_ears'): ((-0.247051,), 16.3819),
+    # calibrated leave-one-body-out MAE 4.90
+    ('neck_flexion_deg', 'side', 'side'): ((0.460589, 1.37005,), -40.8071),
+    # calibrated leave-one-body-out MAE 8.06
+    ('neck_flexion_deg', 'side', 'side_no_ears'): ((-1.33311,), 74.1157),
+    # calibrated leave-one-body-out MAE 6.15
+    ('shoulder_angle_deg', 'side', 'side_shoulders'): ((-1.34938, 1.10482,), 96.8544),
+    # calibrated leave-one-body-out MAE 4.38
+    ('cva_deg', 'front', 'front'): ((197.383, -373.596, 220.394, 95.8769,), 7.62684),
+    # calibrated leave-one-body-out MAE 5.26
+    ('cva_deg', 'front', 'front_no_ears'): ((-155.29, 214.962, 22.816,), 19.2276),
+    # calibrated leave-one-body-out MAE 0.83
+    ('head_forward_cm', 'front', 'front'): ((-48.5922, 94.6373, -56.0487, -18.9211,), 10.9131),
+    # calibrated leave-one-body-out MAE 1.17
+    ('head_forward_cm', 'front', 'front_no_ears'): ((40.8354, -52.4024, -3.45521,), 7.94355),
+    # calibrated leave-one-body-out MAE 6.39
+    ('neck_flexion_deg', 'front', 'front'): ((73.2903, -17.3273, -103.807, -33.1512,), 44.5887),
+    # calibrated leave-one-body-out MAE 6.85
+    ('neck_flexion_deg', 'front', 'front_no_ears'): ((15.5138, -90.9185, -29.3237,), 57.4934),
+}
+
+
+def estimator(quantity: str, view: str, spec: str) -> Estimator | None:
+    """The fitted estimator of a quantity from one feature set, None if there is none."""
+    fitted = FITTED.get((quantity, view, spec))
+    return None if fitted is None else Estimator(SPECS[spec], fitted[0], fitted[1])
+
+
+def estimate(lm: Landmarks, quantity: str, view: str, min_visibility: float = 0.5) -> float | None:
+    """A quantity from the best feature set whose landmarks are visible; None if none is."""
+    for spec in ESTIMATED.get((quantity, view), ()):
+        est = estimator(quantity, view, spec)
+        if est is not None and (value := est.estimate(lm, min_visibility)) is not None:
+            return value
+    return None

@@ -1,0 +1,184 @@
+"""Reading the history: which sessions, and what was recorded in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+
+@dataclass(frozen=True)
+class Session:
+    """A stored session."""
+
+    id: int
+    person: str
+    start: float
+    end: float | None
+    end_reason: str | None
+    profile: str
+    view: str | None
+    source: str
+    model: str | None
+    app_version: str
+    calibration: str | None  # the calibration's date, if one was used
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end or self.start) - self.start
+
+    @property
+    def start_local(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.start)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which sessions: a person's, and then given ids, or a date range, or the last N days, or all."""
+
+    person: str | None = None
+    sessions: tuple[int, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+    everything: bool = False
+
+    @classmethod
+    def last_days(cls, person: str | None, days: int, today: dt.date | None = None) -> "Selection":
+        today = today or dt.date.today()
+        return cls(person=person, since=today - dt.timedelta(days=days - 1), until=today)
+
+
+def _day_start(d: dt.date) -> float:
+    return dt.datetime.combine(d, dt.time()).timestamp()
+
+
+_SESSION_SQL = """SELECT s.id, p.name, s.start,
+                         COALESCE(s.end, s.start + (SELECT MAX(sec) + 1 FROM seconds WHERE session_id = s.id)),
+                         COALESCE(s.end_reason, 'open'), s.profile, s.view, s.source, s.model,
+                         s.app_version, c.created
+                  FROM sessions s JOIN people p ON p.id = s.person_id
+                  LEFT JOIN calibrations c ON c.id = s.calibration_id"""
+
+
+def find_sessions(conn: sqlite3.Connection, sel: Selection) -> list[Session]:
+    """The sessions a selection names, oldest first."""
+    where: list[str] = []
+    args: list[Any] = []
+    if sel.person is not None:
+        where.append("p.name = ?")
+        args.append(sel.person)
+    if sel.sessions:
+        where.append(f"s.id IN ({','.join('?' * len(sel.sessions))})")
+        args.extend(sel.sessions)
+    if sel.since is not None:
+        where.append("s.start >= ?")
+        args.append(_day_start(sel.since))
+    if sel.until is not None:
+        where.append("s.start < ?")
+        args.append(_day_start(sel.until + dt.timedelta(days=1)))
+    sql = _SESSION_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.start, s.id"
+    return [Session(*row) for row in conn.execute(sql, args)]
+
+
+def people(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM people ORDER BY name")]
+
+
+def seconds(conn: sqlite3.Connection, sid: int) -> list[tuple[int, int, int]]:
+    """(sec, frames, present) of a session."""
+    return conn.execute("SELECT sec, frames, present FROM seconds WHERE session_id = ? ORDER BY sec",
+                        (sid,)).fetchall()
+
+
+def coverage(conn: sqlite3.Connection, sid: int) -> tuple[int, int, int]:
+    """A session's seconds observed, seconds with the user in view, and the seconds one row stands for
+    (1, or 60 once condensed)."""
+    observed, present, step = conn.execute(
+        "SELECT COALESCE(SUM(span), 0), COALESCE(SUM(span * present * 1.0 / frames), 0), COALESCE(MAX(span), 1) "
+        "FROM seconds WHERE session_id = ?", (sid,)).fetchone()
+    return int(observed), int(round(present)), int(step)
+
+
+def metric_series(conn: sqlite3.Connection, sid: int, metric: str) -> list[tuple[int, float, float, float, str]]:
+    """(sec, mean, min, max, band) of one metric in a session."""
+    return conn.execute("SELECT sec, mean, min, max, band FROM metric_seconds WHERE session_id = ? AND metric = ? "
+                        "ORDER BY sec", (sid, metric)).fetchall()
+
+
+def metrics_of(conn: sqlite3.Connection, sid: int) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT metric FROM metric_seconds WHERE session_id = ?", (sid,))]
+
+
+def _tally(conn: sqlite3.Connection, sql: str, sid: int) -> dict[str, Counter[str]]:
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, level, n in conn.execute(sql, (sid,)):
+        out[key][level] = n
+    return out
+
+
+def state_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
+    """Seconds in each state, per posture problem."""
+    return _tally(conn, "SELECT kind, state, SUM(span) FROM state_seconds WHERE session_id = ? GROUP BY kind, state",
+                  sid)
+
+
+def band_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
+    """Seconds in each band, per metric."""
+    return _tally(conn, "SELECT metric, band, SUM(span) FROM metric_seconds WHERE session_id = ? "
+                        "AND band IS NOT NULL GROUP BY metric, band", sid)
+
+
+def events(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
+    cur = conn.execute("SELECT type, kind, metric, t, start, end, peak, reason FROM events WHERE session_id = ? "
+                       "ORDER BY t, id", (sid,))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur]
+
+
+def counts(conn: sqlite3.Connection, person: str) -> dict[str, int]:
+    """How many rows of each kind the history holds about a person (for 'what is stored')."""
+    mine = "SELECT s.id FROM sessions s JOIN people p ON p.id = s.person_id WHERE p.name = ?"
+    out = {"sessions": conn.execute(f"SELECT COUNT(*) FROM ({mine})", (person,)).fetchone()[0]}
+    for table in ("seconds", "metric_seconds", "state_seconds", "events"):
+        out[table] = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE session_id IN ({mine})", (person,)).fetchone()[0]
+    out["calibrations"] = conn.execute("SELECT COUNT(*) FROM calibrations c JOIN people p ON p.id = c.person_id "
+                                       "WHERE p.name = ?", (person,)).fetchone()[0]
+    return out
+
+
+def export_rows(conn: sqlite3.Connection, sessions: Sequence[Session]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Everything of the sessions as (table, row) pairs, times as local ISO 8601."""
+    for s in sessions:
+        yield "sessions", {"session": s.id, "person": s.person, "start": _iso(s.start),
+                           "end": _iso(s.end) if s.end else None, "end_reason": s.end_reason, "profile": s.profile,
+                           "view": s.view, "source": s.source, "model": s.model, "app_version": s.app_version,
+                           "calibration": s.calibration}
+    for s in sessions:
+        states = defaultdict(dict)  # type: ignore[var-annotated]
+        for sec, kind, state in conn.execute("SELECT sec, kind, state FROM state_seconds WHERE session_id = ?",
+                                             (s.id,)):
+            states[sec][kind] = state
+        by_sec = defaultdict(dict)  # type: ignore[var-annotated]
+        for sec, metric, n, mean, lo, hi, band in conn.execute(
+                "SELECT sec, metric, n, mean, min, max, band FROM metric_seconds WHERE session_id = ? "
+                "ORDER BY sec, metric", (s.id,)):
+            by_sec[sec][metric] = (n, mean, lo, hi, band)
+        for sec, frames, present, span in conn.execute(
+                "SELECT sec, frames, present, span FROM seconds WHERE session_id = ? ORDER BY sec", (s.id,)):
+            for metric, (n, mean, lo, hi, band) in sorted(by_sec.get(sec, {}).items()):
+                yield "aggregates", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "seconds": span,
+                                     "metric": metric, "n": n, "mean": round(mean, 3), "min": round(lo, 3),
+                                     "max": round(hi, 3), "band": band}
+            yield "seconds", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "seconds": span,
+                              "frames": frames, "present": present,
+                              **{f"state_{k}": v for k, v in sorted(states.get(sec, {}).items())}}
+    for s in sessions:
+        for e in events(conn, s.id):
+            yield "events", {"session": s.id, "time": _iso(s.start + e["t"]), **e}
+
+
+def _iso(t: float) -> str:
+    """Local time with its UTC offset, so that exported times stay exact across a clock change."""
+    return dt.datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
