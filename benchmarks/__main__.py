@@ -136,7 +136,8 @@ def background(source: str, minutes: float, model: str | None, extra: Sequence[s
     """Average CPU share of one core and peak memory of the app in background mode, at real speed."""
     import cv2
 
-    from posture.cli.monitor import build_parser, open_pose, settings_from_args
+    from posture.cli.monitor import build_parser, settings_from_args
+    from posture.cli.run import open_pose
     from posture.live.app import App
     from posture.sources import CameraSource
 

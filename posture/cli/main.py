@@ -62,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if is_image_source(settings.source):  # a few photos: each one found on its own
                 settings = dataclasses.replace(settings, stills=True)
+        from .run import run
+
         with term:
-            code = monitor.run(settings, calibrate=args.calibrate, snooze=args.snooze,
-                               settings_for=lambda profile: monitor.settings_from_args(args, profile))
+            code = run(settings, calibrate=args.calibrate, snooze=args.snooze,
+                       settings_for=lambda profile: monitor.settings_from_args(args, profile))
         return EXIT_TERMINATED if term.received and code == EXIT_INTERRUPTED else code
     except PostureError as exc:
         print(_("{prog}: error: {message}").format(prog=PROG, message=exc), file=sys.stderr)

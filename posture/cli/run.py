@@ -1,0 +1,179 @@
+"""One run of the monitor, wired from source to sinks: what ``posture-monitor`` does once its flags
+are read (imported only then: the pose model, OpenCV and the rest stay out of ``--help``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Callable
+
+from rich.console import Console
+
+from .. import __version__
+from ..config import Settings, desktop_session_available
+from ..errors import PostureError
+from ..i18n import _, ngettext
+from ..live.app import App
+from ..live.calibrator import Calibrator, other_model_note
+from ..live.controls import Controls
+from ..pipeline import Pipeline
+from ..pose.landmarker import PoseEstimator
+from ..sinks import Sink
+from ..sinks.alerts import AlertChannel, AlertSink, DesktopChannel, SoundChannel
+from ..sinks.jsonlog import JsonLinesLog
+from ..sinks.summary import SessionSummary, render_baseline
+from ..sinks.terminal import TerminalSink
+from ..sinks.window import WindowSink, display_available
+from ..sources import FrameSource, ImageSource, RealtimeSource, open_source
+from ..storage.calibrations import load_baseline, person_folder
+from ..storage.recorder import HistoryRecorder, SessionInfo
+from ..text import describe_calibration
+from ..types import Baseline
+from .main import EXIT_INTERRUPTED, EXIT_OK
+
+
+def open_pose(settings: Settings) -> tuple[PoseEstimator, PoseEstimator | None]:
+    """The pose estimators: one that follows the user and one that finds everyone now and then.
+
+    For stills there is only one, which finds everyone in each photo.
+    """
+    p = settings.pose
+    kwargs = dict(min_detection_confidence=p.min_detection_confidence,
+                  min_presence_confidence=p.min_presence_confidence,
+                  min_tracking_confidence=p.min_tracking_confidence)
+    if settings.stills:
+        return PoseEstimator(settings.model, video=False, num_poses=p.num_poses, **kwargs), None
+    follower = PoseEstimator(settings.model, video=True, num_poses=1, **kwargs)
+    finder = PoseEstimator(settings.model, video=False, num_poses=p.num_poses, **kwargs) if p.num_poses > 1 else None
+    return follower, finder
+
+
+class SourceOpener:
+    """Opens the source the settings name (again after a pause: a camera is released while paused)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self) -> FrameSource:
+        s = self.settings
+        src = open_source(s.source, max_fps=s.analysis_fps, sequence_fps=s.sequence_fps, stills=s.stills,
+                          camera_width=s.background_mode.camera_width if s.background else 0,
+                          camera_fps=s.background_mode.camera_fps if s.background else 0.0)
+        realtime = s.realtime or (s.source == "demo" and s.window and display_available())
+        return RealtimeSource(src) if realtime and not src.live and not s.stills else src
+
+
+def _say(console: Console, message: str, style: str = "") -> None:
+    console.print(message, style=style or None, highlight=False, soft_wrap=True)
+
+
+def _history(settings: Settings, source: FrameSource, model: str, baseline: Baseline | None,
+             err: Console) -> HistoryRecorder:
+    """The recording sink that keeps this run in the history."""
+    kind = "camera" if source.live else "demo" if settings.source == "demo" else "file"
+    return HistoryRecorder(settings.data_path, SessionInfo(settings.person_name, settings.profile, kind, model, baseline),
+                           warn=lambda message: _say(err, message, "yellow"), detail_days=settings.history_detail_days)
+
+
+def _alerts(settings: Settings) -> AlertSink | None:
+    """Sound and desktop notifications, as the settings ask."""
+    channels: list[AlertChannel] = []
+    if settings.notify.sound:
+        channels.append(SoundChannel())
+    if settings.notify.desktop:
+        channels.append(DesktopChannel(desktop_session_available()))
+    return AlertSink(channels) if channels else None
+
+
+def _announce(err: Console, settings: Settings, baseline: Baseline | None, calibrate: bool) -> None:
+    """Say what the judgement rests on: the user's calibration, or general limits."""
+    if baseline is not None:
+        _say(err, _("judging against your {calibration}").format(calibration=describe_calibration(baseline)))
+        note = other_model_note(baseline, settings)
+        if note:
+            _say(err, note, "yellow")
+    elif not calibrate:
+        _say(err, _("no calibration for the {profile} profile yet: judging against general limits "
+                    "(calibrate with --calibrate, or c in the window)").format(profile=settings.profile), "dim")
+
+
+def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = None,
+        settings_for: Callable[[str], Settings] | None = None) -> int:
+    """Monitor (or calibrate) with the given settings; returns the exit code."""
+    err = Console(stderr=True)
+    baseline = None if calibrate else load_baseline(settings.data_path, settings.profile, settings.person,
+                                                    settings.model)
+    opener = SourceOpener(settings)
+    source = opener()
+    closing: list[Sink] = []  # what must be closed (log, history) if the run cannot start
+    pose = finder = None
+    try:
+        pose, finder = open_pose(settings)
+        model = pose.model_path.name
+        pipeline = Pipeline(pose, settings, baseline, finder=finder)
+        summary = SessionSummary(stills=settings.stills)
+        sinks: list[Sink] = []
+        if settings.log:
+            header = {"version": __version__, "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                      "source": settings.source, "model": model, "settings": dataclasses.asdict(settings)}
+            sinks.append(JsonLinesLog(settings.log, header))
+            closing.append(sinks[-1])
+        sinks.append(TerminalSink(err, total=source.total, live=source.live, description=source.description))
+        sinks.append(summary)
+        recorder: HistoryRecorder | None = None
+        if settings.history and not calibrate and not settings.stills:
+            recorder = _history(settings, source, model, baseline, err)
+            sinks.append(recorder)
+            closing.append(recorder)
+        alerts = _alerts(settings) if (source.live or isinstance(source, RealtimeSource)) and not calibrate else None
+        if alerts is not None:
+            sinks.append(alerts)
+        _announce(err, settings, baseline, calibrate)
+        calibrator = Calibrator(settings, settings.data_path, model)
+        app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate, reopen=opener)
+        controls = Controls(app, settings_for=settings_for)
+        if snooze:
+            controls.snooze(snooze)
+        if settings.window:
+            if display_available():
+                snapshots = settings.data_path / "snapshots"  # a named person's go with their calibrations
+                app.sinks.append(WindowSink(controls, snapshot_dir=snapshots / person_folder(settings.person)
+                                            if settings.person else snapshots))
+            else:
+                _say(err, _("no display: running without a window (--no-window silences this note)"), "dim")
+        result = app.run()
+    except BaseException:
+        source.close()
+        for sink in closing:
+            sink.close()
+        raise
+    finally:
+        if pose is not None:
+            pose.close()
+        if finder is not None:
+            finder.close()
+
+    if calibrate:
+        if result.error is not None:
+            raise result.error
+        if result.baseline is None:
+            raise PostureError(_("calibration interrupted before it was complete: nothing stored"))
+        print(render_baseline(result.baseline, calibrator.path))
+        return EXIT_OK
+    monitor = pipeline.monitor  # the profile the run started with
+    print(summary.render(monitor.durations(), monitor.observed_s, monitor.present_s))
+    if recorder is not None and recorder.session_id and recorder.error is None:
+        who = f" --person {settings.person}" if settings.person else ""
+        print(_("kept in the history as session {id}: posture-monitor report{who} --session {id}").format(
+            id=recorder.session_id, who=who))
+    if result.error is not None:
+        raise result.error
+    if isinstance(source, ImageSource) and source.unreadable:
+        unreadable = source.unreadable
+        names = ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else "")
+        raise PostureError(ngettext("{n} image could not be read and was skipped: {names}",
+                                    "{n} images could not be read and were skipped: {names}",
+                                    len(unreadable)).format(n=len(unreadable), names=names))
+    if result.frames == 0:
+        raise PostureError(_("no frame could be analysed from {source}").format(source=settings.source))
+    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
