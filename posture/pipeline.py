@@ -94,9 +94,11 @@ class Pipeline:
             # above the limit, so that a face about the limit does not flicker in and out of judgement.
             limit = self.settings.pose.min_face_light * (DARK_HYSTERESIS if self.dark else 1.0)
             dark = lm.face_light is not None and lm.face_light < limit
-            seen = None if dark else detect_view(lm)
-            view = self.last_view if seen is None and self.last_view is not None else \
-                self._view(seen or detect_view(lm), frame.t)
+            seen = None if dark else detect_view(lm)  # in the dark the landmarks are guesses
+            if dark and self.last_view is not None:
+                view = self.last_view
+            else:
+                view = self._view(detect_view(lm) if seen is None else seen, frame.t)
             self.last_view = view
             raw = Metrics(view=view) if dark else compute_metrics(lm, view,
                                                                    min_visibility=self.settings.pose.min_visibility)
