@@ -4,6 +4,7 @@ there, and alerts reaching the user (sound and desktop channels) — all with ma
 from __future__ import annotations
 
 import logging
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,9 +13,10 @@ from posture.config import load_settings
 from posture.judge.breaks import BreakReminder
 from posture.live.app import App
 from posture.pipeline import Pipeline
+from posture.sources import CameraSource
 from posture.sinks.alerts import AlertSink, DesktopChannel, SoundChannel, chime
 from posture.types import LM, Event, Frame, Landmarks
-from tests.conftest import make_landmarks
+from tests.helpers import FakeCamera, FakeClock, FakePose, RecordingSink, make_landmarks
 
 
 def test_break_reminder_after_sitting_and_reset_by_a_break() -> None:
@@ -48,82 +50,58 @@ def person(y: float) -> Landmarks:
                            LM.MOUTH_RIGHT: (305, y - 80)})
 
 
-class ScriptedCamera:
-    """A live source with made-up timestamps: who is in view at which time comes from a script."""
-
-    live = True
-    total = None
-    description = "scripted camera"
-
-    def __init__(self, clock: list[float], end: float) -> None:
-        self.clock = clock
-        self.end = end
-        self.rates: list[float | None] = []
-        self.closed = False
-        self.max_fps: float | None = 2.0
-
-    def read(self) -> Frame | None:
-        if self.clock[0] >= self.end or self.closed:
-            return None
-        frame = Frame(np.zeros((480, 640, 3), np.uint8), self.clock[0], int(self.clock[0] * 10))
-        self.clock[0] += 1.0 / (self.max_fps or 30.0)
-        return frame
-
-    def set_max_fps(self, fps: float | None) -> None:
-        self.max_fps = fps
-        self.rates.append(fps)
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class ScriptedPose:
+def scripted_people(t: float) -> Landmarks | None:
     """Who the model 'finds' at each time: away between 100 and 400 s, else upright, a lean at 50 s."""
-
-    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
-        if 100 <= t < 400:
-            return []
-        lm = person(300)
-        if 50 <= t < 70:  # a sideways lean: the whole upper body rolls 10 deg
-            c, s = np.cos(np.radians(10)), np.sin(np.radians(10))
-            px = lm.px.copy()
-            for i in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_EAR, LM.RIGHT_EAR, LM.NOSE, LM.LEFT_EYE,
-                      LM.RIGHT_EYE, LM.MOUTH_LEFT, LM.MOUTH_RIGHT):
-                x, y = px[i] - (320, 700)
-                px[i] = (320 + c * x - s * y, 700 + s * x + c * y)
-            lm = Landmarks(px=px, depth=lm.depth, visibility=lm.visibility, presence=lm.presence, world=None,
-                           image_size=lm.image_size)
-        return [lm]
+    if 100 <= t < 400:
+        return None
+    lm = person(300)
+    if 50 <= t < 70:  # a sideways lean: the whole upper body rolls 10 deg
+        c, s = np.cos(np.radians(10)), np.sin(np.radians(10))
+        px = lm.px.copy()
+        for i in (LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_EAR, LM.RIGHT_EAR, LM.NOSE, LM.LEFT_EYE,
+                  LM.RIGHT_EYE, LM.MOUTH_LEFT, LM.MOUTH_RIGHT):
+            x, y = px[i] - (320, 700)
+            px[i] = (320 + c * x - s * y, 700 + s * x + c * y)
+        lm = Landmarks(px=px, depth=lm.depth, visibility=lm.visibility, presence=lm.presence, world=None,
+                       image_size=lm.image_size)
+    return lm
 
 
 def test_background_rate_and_camera_release() -> None:
-    clock = [0.0]
+    # Made-up time: it moves only when the app or the camera source waits.
+    clock = FakeClock()
     settings = load_settings(None, {"source": "0", "background": True, "window": False, "fps": 2,
                                     "background_mode": {"release_after_s": 60, "check_every_s": 30},
                                     "alerts": {"alert_after_s": 5}})
-    cameras: list[ScriptedCamera] = []
+    camera = FakeCamera([np.zeros((480, 640, 3), np.uint8)], fps=1000)
+    sources: list[CameraSource] = []
 
-    def open_camera() -> ScriptedCamera:
-        cam = ScriptedCamera(clock, end=600.0)
-        cameras.append(cam)
-        return cam
+    def open_camera() -> CameraSource:
+        source = CameraSource(0, max_fps=2.0, opener=camera.open, clock=clock, sleep=clock.sleep)
+        sources.append(source)
+        return source
 
     slept: list[float] = []
 
-    def sleep(seconds: float) -> None:  # the made-up clock moves only when the app waits
+    def sleep(seconds: float) -> None:  # the app's own waits
         slept.append(seconds)
-        clock[0] += seconds
+        clock.sleep(seconds)
 
-    app = App(open_camera(), Pipeline(ScriptedPose(), settings), [], reopen=open_camera, sleep=sleep)
+    first = open_camera()
+    asked = mock.Mock(wraps=first.set_max_fps)  # the frame rates the app asks of the first camera
+    first.set_max_fps = asked  # type: ignore[method-assign]
+    until_600 = RecordingSink(stop_when=lambda obs: obs.frame.t >= 600.0)
+    app = App(first, Pipeline(FakePose(scripted_people), settings), [until_600], reopen=open_camera, sleep=sleep)
+    until_600.app = app
     result = app.run()
-    first = cameras[0]
+    assert len(camera.opened) == len(sources)  # each camera source opened the camera once
     # The lean at 50 s raised the rate to the active 3 a second, then it fell back to 2.
-    assert first.rates[:3] == [2.0, 3.0, 2.0]
+    assert [c.args[0] for c in asked.call_args_list][:3] == [2.0, 3.0, 2.0]
     # Away from 100 s: released at about 160 s, then looked at every 30 s until the person was back at 400 s.
-    assert first.closed and app.camera_releases == 1
+    assert camera.opened[0] in camera.released and app.camera_releases == 1
     assert slept and all(s == 30 for s in slept)
-    assert 400 <= clock[0] - 0 and len(cameras) >= 2
-    assert cameras[-1].closed  # closed at the end too
+    assert 400 <= clock() - 0 and len(sources) >= 2
+    assert camera.opened[-1] in camera.released  # closed at the end too
     assert result.frames > 0
     monitor = app.pipeline.monitor
     assert monitor.observed_s < 600 - 150  # the released stretch is not observed time
@@ -193,7 +171,7 @@ def test_break_reminders_reach_the_events_and_a_snooze_holds_them() -> None:
     settings = load_settings(None, {"source": "0", "window": False, "breaks": {"after_min": 1, "reset_min": 1}})
 
     def breaks(snoozed_until: float) -> list[float]:
-        pipeline = Pipeline(ScriptedPose(), settings)
+        pipeline = Pipeline(FakePose(scripted_people), settings)
         pipeline.monitor.snoozed_until = snoozed_until
         image = np.zeros((480, 640, 3), np.uint8)
         return [e.t for t in range(0, 100, 2) for e in pipeline.process(Frame(image, float(t), t)).events

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DATA, ROOT
+import pytest
+
+from tests.helpers import DATA, ROOT
+
+pytestmark = pytest.mark.slow  # minutes: the accuracy benchmark runs all the test footage
 
 
 def test_accuracy_benchmark_on_the_test_subset(tmp_path: Path) -> None:

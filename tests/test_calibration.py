@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -19,7 +17,7 @@ from posture.judge.monitor import Monitor
 from posture.judge.rules import rules_from_settings
 from posture.storage.calibrations import baseline_path, load_baseline, model_key, save_baseline
 from posture.types import BAD, BORDERLINE, GOOD, LM, Baseline, Metrics, MetricStats, Position
-from tests.conftest import DEMO_CLIP, ROOT, make_landmarks
+from tests.helpers import DEMO_CLIP, make_landmarks, run_cli
 
 FRONT_POINTS = {LM.LEFT_SHOULDER: (420, 300), LM.RIGHT_SHOULDER: (220, 300), LM.LEFT_EAR: (360, 190),
                 LM.RIGHT_EAR: (280, 190), LM.NOSE: (320, 200)}
@@ -207,17 +205,11 @@ def demo_excerpt(path: Path, ranges: list[range]) -> None:
     w.release()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--no-window", *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
-
-
 def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None:
     upright, slumped, data = tmp_path / "upright.mp4", tmp_path / "slumped.mp4", tmp_path / "data"
     demo_excerpt(upright, [range(0, 70)])  # 7 s sitting upright
     demo_excerpt(slumped, [range(300, 500)])  # 20 s of the slump (head forward, CVA about 38 deg)
-    r = run_cli("--source", str(upright), "--profile", "side", "--calibrate", "--data-dir", str(data),
+    r = run_cli("--no-window", "--source", str(upright), "--profile", "side", "--calibrate", "--data-dir", str(data),
                 "--log", str(tmp_path / "calibrate.jsonl"))
     assert r.returncode == 0, r.stderr
     assert "Calibration stored for the side profile" in r.stdout
@@ -225,8 +217,8 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     assert stored is not None and stored.view == "side" and 48 < (stored.median("cva_deg") or 0) < 54
     assert stored.duration_s >= 5.0 and stored.source == str(upright)
     # The lite model (the background mode's) reads some angles differently: a run with it says so.
-    r = run_cli("--source", str(upright), "--profile", "side", "--data-dir", str(data), "--model", "lite",
-                "--no-history")
+    r = run_cli("--no-window", "--source", str(upright), "--profile", "side", "--data-dir", str(data),
+                "--model", "lite", "--no-history")
     assert "made with the full pose model and this run uses lite" in r.stderr and "--model lite --calibrate" in r.stderr
     # The log says when the calibration was made, and which.
     [made] = [x for x in map(json.loads, (tmp_path / "calibrate.jsonl").read_text().splitlines())
@@ -234,8 +226,8 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     assert made["profile"] == "side" and made["created"] == stored.created and made["t"] >= 5.0
     # Judged against it, the slump alerts (the clinical cut-off and the own limit agree).
     log = tmp_path / "a.jsonl"
-    r = run_cli("--source", str(slumped), "--profile", "side", "--data-dir", str(data), "--log", str(log),
-                "--alert-after", "5")
+    r = run_cli("--no-window", "--source", str(slumped), "--profile", "side", "--data-dir", str(data),
+                "--log", str(log), "--alert-after", "5")
     assert r.returncode == 0 and "judging against your calibration" in r.stderr
     records = [json.loads(x) for x in log.read_text().splitlines()]
     assert all(s["calibrated"] for s in records if s["type"] == "sample" and s["present"])
@@ -244,13 +236,13 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
     # A patient whose habitual posture is this slump is calibrated in it (under their own name, beside
     # the user's calibration): judged against their own posture, holding it is no deviation (the
     # clinical band still says where it stands).
-    r = run_cli("--source", str(slumped), "--profile", "side", "--calibrate", "--data-dir", str(data),
+    r = run_cli("--no-window", "--source", str(slumped), "--profile", "side", "--calibrate", "--data-dir", str(data),
                 "--person", "pat-07")
     assert r.returncode == 0, r.stderr
     assert (data / "calibrations" / "people" / "pat-07" / "side.json").exists()
     assert load_baseline(data, "side").median("cva_deg") == stored.median("cva_deg")  # the user's is untouched
-    r = run_cli("--source", str(slumped), "--profile", "side", "--data-dir", str(data), "--log", str(log),
-                "--alert-after", "5", "--person", "pat-07")
+    r = run_cli("--no-window", "--source", str(slumped), "--profile", "side", "--data-dir", str(data),
+                "--log", str(log), "--alert-after", "5", "--person", "pat-07")
     records = [json.loads(x) for x in log.read_text().splitlines()]
     assert not [x for x in records if x["type"] == "alert" and x["kind"] == "forward_head"]
     assert all(s["bands"].get("cva_deg") == "bad" for s in records if s["type"] == "sample" and s["present"])
@@ -267,7 +259,7 @@ def test_calibration_round_trip_through_the_command_line(tmp_path: Path) -> None
 
 def test_calibration_refused_from_the_command_line(tmp_path: Path) -> None:
     # The demo is filmed from the side: the desk profile (a frontal webcam) refuses it.
-    r = run_cli("--source", "demo", "--profile", "desk", "--calibrate", "--data-dir", str(tmp_path))
+    r = run_cli("--no-window", "--source", "demo", "--profile", "desk", "--calibrate", "--data-dir", str(tmp_path))
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1].startswith("posture-monitor: error: calibration refused: the camera "
                                                          "sees you from the side")
@@ -285,14 +277,15 @@ def test_calibration_from_photos(tmp_path: Path) -> None:
         if i % 4 == 0:
             cv2.imwrite(str(photos / f"upright_{(i * 7) % 48:02d}.jpg"), img)
     cap.release()
-    r = run_cli("--source", str(photos), "--profile", "side", "--calibrate", "--data-dir", str(data))
+    r = run_cli("--no-window", "--source", str(photos), "--profile", "side", "--calibrate", "--data-dir", str(data))
     assert r.returncode == 0, r.stderr
     stored = load_baseline(data, "side")
     assert stored is not None and stored.frames == 12 and 48 < (stored.median("cva_deg") or 0) < 54  # all of them
     # Two photos are too few, and the message says so (not that nobody was in view).
     for p in sorted(photos.iterdir())[2:]:
         p.unlink()
-    r = run_cli("--source", str(photos), "--profile", "side", "--calibrate", "--data-dir", str(tmp_path / "d2"))
+    r = run_cli("--no-window", "--source", str(photos), "--profile", "side", "--calibrate",
+                "--data-dir", str(tmp_path / "d2"))
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1].endswith(
         "calibration refused: 2 frames are too few; give a clip of a few seconds or at least 3 photos")

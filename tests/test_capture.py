@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from posture.errors import CameraError, SourceError
 from posture.sources import CameraSource, ImageSource, VideoFileSource, open_source
 from posture.sources.files import expand_images
 from posture.types import Frame, Gap
-from tests.conftest import DEMO_CLIP
+from tests.helpers import DEMO_CLIP, FakeCamera, FakeClock, wait_until
 
 
 def write_video(path: Path, n: int, fps: float = 10.0, size: tuple[int, int] = (64, 48)) -> None:
@@ -86,60 +85,25 @@ def test_missing_sources() -> None:
     assert open_source("demo").description.endswith(DEMO_CLIP.name)
 
 
-class StandInCamera:
-    """Behaves like cv2.VideoCapture on a webcam that can be unplugged (no webcam exists here)."""
-
-    def __init__(self, plan: "CameraPlan") -> None:
-        self.plan = plan
-        self.opened = plan.available()
-        self.frame_no = 0
-
-    def isOpened(self) -> bool:  # noqa: N802
-        return self.opened
-
-    def grab(self) -> bool:
-        time.sleep(0.005)  # ~200 fps
-        if not self.opened or not self.plan.available():
-            return False
-        self.frame_no += 1
-        self.plan.grabbed += 1
-        return True
-
-    def retrieve(self) -> tuple[bool, np.ndarray]:
-        return True, np.full((4, 4, 3), self.plan.grabbed % 256, np.uint8)
-
-    def release(self) -> None:
-        self.opened = False
-
-
-class CameraPlan:
-    """Shared between the test and the stand-in: whether the device is plugged in."""
-
-    def __init__(self) -> None:
-        self.plugged = threading.Event()
-        self.plugged.set()
-        self.grabbed = 0
-        self.opens = 0
-
-    def available(self) -> bool:
-        return self.plugged.is_set()
-
-    def opener(self, device: int | str) -> StandInCamera:
-        self.opens += 1
-        return StandInCamera(self)
+def counting_camera(**options: bool) -> FakeCamera:
+    """A fast camera (200 frames a second) whose every pixel is its frame's number (mod 256)."""
+    return FakeCamera(lambda number: np.full((4, 4, 3), number % 256, np.uint8), fps=200, **options)
 
 
 def test_camera_always_gives_the_newest_frame_and_paces() -> None:
-    plan = CameraPlan()
-    cam = CameraSource(0, max_fps=20, opener=plan.opener, stall_timeout_s=0.2, backoff_s=(0.05, 0.2))
+    camera, clock = counting_camera(), FakeClock()
+    cam = CameraSource(0, max_fps=20, opener=camera.open, clock=clock, sleep=clock.sleep, stall_timeout_s=0.2,
+                       backoff_s=(0.05, 0.2))
     try:
         first = cam.read()
         assert isinstance(first, Frame)
-        time.sleep(0.2)  # the camera keeps delivering meanwhile
+        # The camera keeps delivering meanwhile (a real wait: the reader thread grabs in real time).
+        grabbed = camera.grabbed
+        assert wait_until(lambda: camera.grabbed >= grabbed + 40, timeout_s=5, poll_s=0.01)
         second = cam.read()
         assert isinstance(second, Frame)
         # The frame handed out was grabbed after the request, not a stale buffered one.
-        assert int(second.image[0, 0, 0]) >= (plan.grabbed - 2) % 256
+        assert int(second.image[0, 0, 0]) >= (camera.grabbed - 2) % 256
         frames = [cam.read() for _ in range(10)]
         ts = [f.t for f in frames if isinstance(f, Frame)]
         assert len(ts) == 10 and min(np.diff(ts)) >= 0.045  # at most 20 a second
@@ -148,22 +112,23 @@ def test_camera_always_gives_the_newest_frame_and_paces() -> None:
 
 
 def test_camera_unplugged_reports_gaps_and_recovers() -> None:
-    plan = CameraPlan()
-    cam = CameraSource(0, opener=plan.opener, stall_timeout_s=0.2, backoff_s=(0.05, 0.2))
+    camera, clock = counting_camera(), FakeClock()
+    cam = CameraSource(0, opener=camera.open, clock=clock, sleep=clock.sleep, stall_timeout_s=0.2,
+                       backoff_s=(0.05, 0.2))
     try:
         assert isinstance(cam.read(), Frame)
-        plan.plugged.clear()
+        camera.unplug()
         gaps = [cam.read(timeout_s=0.3) for _ in range(4)]
         assert all(isinstance(g, Gap) for g in gaps)
         assert any("reopening" in g.message for g in gaps if isinstance(g, Gap))
-        opens_while_lost = plan.opens
-        plan.plugged.set()
+        opens_while_lost = len(camera.opened)
+        camera.plug()
         deadline = time.monotonic() + 5
         item = cam.read()
         while not isinstance(item, Frame) and time.monotonic() < deadline:
             item = cam.read()
         assert isinstance(item, Frame)
-        assert plan.opens > opens_while_lost  # it reopened the device
+        assert len(camera.opened) > opens_while_lost  # it reopened the device
         assert cam.status == ""
     finally:
         cam.close()
@@ -171,17 +136,13 @@ def test_camera_unplugged_reports_gaps_and_recovers() -> None:
 
 
 def test_camera_not_found_or_silent() -> None:
-    plan = CameraPlan()
-    plan.plugged.clear()
+    unplugged, clock = counting_camera(), FakeClock()
+    unplugged.unplug()
     with pytest.raises(CameraError, match="not found or busy"):
-        CameraSource(3, opener=plan.opener)
-
-    class Silent(StandInCamera):
-        def isOpened(self) -> bool:  # noqa: N802
-            return True
-
+        CameraSource(3, opener=unplugged.open, clock=clock, sleep=clock.sleep)
+    silent = counting_camera(silent=True)
     with pytest.raises(CameraError, match="delivers no frames"):
-        CameraSource(0, opener=lambda d: Silent(plan), first_frame_timeout_s=0.2)
+        CameraSource(0, opener=silent.open, clock=clock, sleep=clock.sleep, first_frame_timeout_s=0.2)
 
 
 def test_camera_reader_with_a_real_opencv_capture() -> None:

@@ -7,25 +7,16 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import cv2
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.helpers import DATA, run_cli, start_cli, wait_until
 
-RUN = [sys.executable, str(ROOT / "run_monitor.py")]
 KINDS = {"forward_head", "rounded_shoulders", "phone_posture", "slump", "lean", "head_tilt"}
 METRICS = {"cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg", "trunk_inclination_deg",
            "lateral_lean_deg", "head_tilt_deg"}
-
-
-def monitor(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    return subprocess.run([*RUN, *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
 
 def read_log(path: Path) -> list[dict]:
@@ -46,7 +37,7 @@ def lean_video(path: Path) -> list[str]:
 def test_video_made_in_the_test_gives_log_and_summary(tmp_path: Path) -> None:
     video, log = tmp_path / "lean.mp4", tmp_path / "out.jsonl"
     labels = lean_video(video)
-    r = monitor("--source", str(video), "--no-window", "--log", str(log),
+    r = run_cli("--source", str(video), "--no-window", "--log", str(log),
                 "--set", "alerts.glance_s=1", "--alert-after", "3")
     assert r.returncode == 0, r.stderr
     records = read_log(log)
@@ -78,7 +69,7 @@ def test_stills_folder(tmp_path: Path) -> None:
     for r in rows:
         shutil.copy(DATA / "side_desk" / r["file"], photos)
     log = tmp_path / "stills.jsonl"
-    r = monitor("--source", str(photos), "--stills", "--no-window", "--log", str(log))
+    r = run_cli("--source", str(photos), "--stills", "--no-window", "--log", str(log))
     assert r.returncode == 0, r.stderr
     samples = [x for x in read_log(log) if x["type"] == "sample"]
     assert sorted(s["file"] for s in samples) == sorted(Path(x["file"]).name for x in rows)
@@ -95,9 +86,10 @@ def test_stills_folder(tmp_path: Path) -> None:
         assert line.count(" at ") == len(bad), line
 
 
+@pytest.mark.slow  # the whole demo clip through the full model
 def test_the_demo_clip(tmp_path: Path) -> None:
     log = tmp_path / "demo.jsonl"
-    r = monitor("--source", "demo", "--no-window", "--log", str(log))
+    r = run_cli("--source", "demo", "--no-window", "--log", str(log))
     assert r.returncode == 0, r.stderr
     alerts = [x for x in read_log(log) if x["type"] == "alert"]
     assert [a["kind"] for a in alerts] == ["forward_head"]
@@ -108,12 +100,8 @@ def test_the_demo_clip(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupt_prints_summary_and_keeps_the_log_complete(tmp_path: Path, sig: int, code: int) -> None:
     log, data = tmp_path / "int.jsonl", tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.Popen([*RUN, "--source", "demo", "--no-window", "--log", str(log), "--data-dir", str(data)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not log.exists() or log.read_text().count("\n") < 50):
-        time.sleep(0.2)
+    proc = start_cli("--source", "demo", "--no-window", "--log", str(log), "--data-dir", str(data))
+    wait_until(lambda: log.exists() and log.read_text().count("\n") >= 50, timeout_s=120, poll_s=0.2)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
@@ -131,12 +119,12 @@ def test_interrupt_prints_summary_and_keeps_the_log_complete(tmp_path: Path, sig
 
 
 def test_help_and_version() -> None:
-    r = monitor("--help")
+    r = run_cli("--help")
     assert r.returncode == 0
     for flag in ("--source", "--profile", "--model", "--fps", "--stills", "--no-window", "--log", "--config",
                  "--set", "--view", "examples:", "exit codes"):
         assert flag in r.stdout
-    v = monitor("--version")
+    v = run_cli("--version")
     assert v.returncode == 0 and v.stdout.startswith("posture-monitor ")
 
 
@@ -182,7 +170,7 @@ def broken_toml(tmp: Path) -> Path:
     (lambda t: ["--source", "demo", "--no-window", "--log", str(t / "no" / "dir" / "x.jsonl")], "cannot write log"),
 ])
 def test_bad_input_gives_one_line_and_exit_2(tmp_path: Path, make_args, expected: str) -> None:
-    r = monitor(*make_args(tmp_path), timeout=120)
+    r = run_cli(*make_args(tmp_path), timeout=120)
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -197,7 +185,7 @@ def test_unreadable_photo_in_a_folder_is_skipped_then_reported(tmp_path: Path) -
     for f in first:
         shutil.copy(f, photos)
     bad_image(photos)
-    r = monitor("--source", str(photos), "--stills", "--no-window")
+    r = run_cli("--source", str(photos), "--stills", "--no-window")
     assert r.returncode == 2
     assert "2 photos judged" in r.stdout  # the good photos were still judged and summarised
     assert r.stderr.strip().splitlines()[-1] == (
@@ -205,18 +193,18 @@ def test_unreadable_photo_in_a_folder_is_skipped_then_reported(tmp_path: Path) -
 
 
 def test_view_that_does_not_fit_the_profile_is_pointed_out() -> None:
-    r = monitor("--source", "demo", "--profile", "desk", "--no-window", "--fps", "2")
+    r = run_cli("--source", "demo", "--profile", "desk", "--no-window", "--fps", "2")
     assert r.returncode == 0
     assert "the camera sees you from the side, but the desk profile is meant for a front view: try --profile side " \
         "(key 3 in the window)" in r.stderr
-    r = monitor("--source", "demo", "--no-window", "--fps", "2")  # the demo picks the side profile itself
+    r = run_cli("--source", "demo", "--no-window", "--fps", "2")  # the demo picks the side profile itself
     assert "meant for" not in r.stderr
     # The side profile fixes the view, but a frontal camera is still pointed out.
-    r = monitor("--source", str(DATA / "clips" / "phone_front_low.mp4"), "--profile", "side", "--no-window",
+    r = run_cli("--source", str(DATA / "clips" / "phone_front_low.mp4"), "--profile", "side", "--no-window",
                 "--fps", "2", "--no-history")
     assert "the camera sees you from the front, but the side profile is meant for a side view: try --profile desk " \
         "(key 1 in the window)" in r.stderr
     # Photos say it each: a frontal photo judged with the side profile's fixed view.
     photo = sorted((DATA / "front_webcam_start" / "images").iterdir())[-1]
-    r = monitor("--source", str(photo), "--stills", "--profile", "side", "--no-window")
+    r = run_cli("--source", str(photo), "--stills", "--profile", "side", "--no-window")
     assert "(the photo looks like a front view but was judged as a side view)" in r.stdout

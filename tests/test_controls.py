@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 
 import cv2
@@ -16,11 +15,10 @@ from posture.live.app import App
 from posture.live.controls import Controls, snooze_seconds
 from posture.pipeline import Pipeline
 from posture.pose.landmarker import PoseEstimator
-from posture.sinks import BaseSink
 from posture.sinks.window import WindowSink
 from posture.sources import CameraSource, VideoFileSource
 from posture.types import Landmarks
-from tests.conftest import DEMO_CLIP
+from tests.helpers import DEMO_CLIP, FakeCamera, FakeClock, FakePose, RecordingSink, video_frames
 
 
 class ScriptedDisplay:
@@ -59,19 +57,11 @@ def demo_landmarks() -> dict[float, list[Landmarks]]:
     return out
 
 
-class Replay:
-    def __init__(self, recorded: dict[float, list[Landmarks]]) -> None:
-        self.recorded = recorded
-
-    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
-        return self.recorded.get(round(t, 3), [])
-
-
 def make_app(recorded: dict[float, list[Landmarks]], tmp_path: Path, keys: dict[int, str], **overrides):
     settings = load_settings(None, {"source": "demo", "profile": "side", "data_dir": str(tmp_path),
                                     "fps": 2, **overrides})
     source = VideoFileSource(DEMO_CLIP, max_fps=2)
-    app = App(source, Pipeline(Replay(recorded), settings), [])
+    app = App(source, Pipeline(FakePose(recorded, otherwise=[]), settings), [])
     controls = Controls(app, settings_for=lambda p: load_settings(None, {"source": "demo", "profile": p,
                                                                           "data_dir": str(tmp_path)}),
                         wall_clock=lambda: dt.datetime(2026, 11, 25, 14, 0, 0))
@@ -96,17 +86,12 @@ def test_quit_help_profile_and_snapshot(demo_landmarks, tmp_path: Path) -> None:
 
     app, display, window = make_app(demo_landmarks, tmp_path, {5: "h", 8: "s", 10: "2", 12: "h", 20: "q"})
     app.sinks.append(HistoryRecorder(tmp_path, SessionInfo("me", "side", "file", "full")))
-    said: list[str] = []
-
-    class Terminal(BaseSink):  # what the terminal would print
-        def status(self, message: str) -> None:
-            said.append(message)
-
-    app.sinks.append(Terminal())
+    terminal = RecordingSink()  # what the terminal would print
+    app.sinks.append(terminal)
     result = app.run()
     assert result.frames == 20  # q stopped it
     # Each message once: h redraws the window without saying the last message again.
-    assert [m for m in said if m] == ["snapshot saved: " + str(tmp_path / "snapshots" / "posture-20261125-140000.png"),
+    assert [m for m in terminal.messages if m] == ["snapshot saved: " + str(tmp_path / "snapshots" / "posture-20261125-140000.png"),
                                       "profile phone"]
     assert display.closed
     # h showed the keys from frame 5 to 12: a dark box in the middle of the picture.
@@ -185,43 +170,18 @@ def test_hansraj_model_figures() -> None:
 
 
 def test_pause_releases_the_camera_and_resume_reopens_it(demo_landmarks, tmp_path: Path) -> None:
-    opened, released = [], []
-
-    class StandInCamera:
-        """cv2.VideoCapture-like stand-in serving the demo clip's frames (no webcam exists here)."""
-
-        def __init__(self) -> None:
-            self.cap = cv2.VideoCapture(str(DEMO_CLIP))
-            opened.append(self)
-
-        def isOpened(self) -> bool:  # noqa: N802
-            return self.cap.isOpened()
-
-        def grab(self) -> bool:
-            threading.Event().wait(0.01)
-            return self.cap.grab()
-
-        def retrieve(self):
-            return self.cap.retrieve()
-
-        def release(self) -> None:
-            released.append(self)
-            self.cap.release()
-
+    camera = FakeCamera(video_frames(DEMO_CLIP, 40), fps=100)
+    opened, released = camera.opened, camera.released
     settings = load_settings(None, {"source": "0", "profile": "side", "data_dir": str(tmp_path)})
-    first = demo_landmarks[0.0]
-
-    class Still:
-        """The landmarks the model found in the clip's first frame, for every frame."""
-
-        def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
-            return first
+    # The landmarks the model found in the clip's first frame, for every frame.
+    still = FakePose(demo_landmarks[0.0])
+    clock = FakeClock()
 
     def open_camera() -> CameraSource:
-        return CameraSource(0, max_fps=20, opener=lambda d: StandInCamera())
+        return CameraSource(0, max_fps=20, opener=camera.open, clock=clock, sleep=clock.sleep)
 
     sleeps: list[float] = []
-    app = App(open_camera(), Pipeline(Still(), settings), [], reopen=open_camera, sleep=sleeps.append)
+    app = App(open_camera(), Pipeline(still, settings), [], reopen=open_camera, sleep=sleeps.append)
     display = ScriptedDisplay({})
     window = WindowSink(Controls(app), display, snapshot_dir=tmp_path)
     handle = window.handle

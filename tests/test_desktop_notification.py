@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +16,7 @@ import pytest
 from posture.config import desktop_session_available
 from posture.types import Event
 from posture.sinks.alerts import AlertSink, DesktopChannel
+from tests.helpers import wait_until
 from tests.test_window import display  # noqa: F401  (the Xvfb fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -33,10 +33,11 @@ def desktop(display: str, tmp_path: Path) -> Iterator[dict[str, str]]:  # noqa: 
     env = {**os.environ, "DISPLAY": display, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(tmp_path)}
     server = subprocess.Popen(["dunst"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while subprocess.run(["dunstctl", "is-paused"], env=env, capture_output=True).returncode != 0:
-            assert time.monotonic() < deadline and server.poll() is None, "dunst did not start"
-            time.sleep(0.1)
+        def answers() -> bool:
+            return subprocess.run(["dunstctl", "is-paused"], env=env, capture_output=True).returncode == 0
+
+        assert wait_until(lambda: answers() or server.poll() is not None, timeout_s=20) and server.poll() is None, \
+            "dunst did not start"
         yield env
     finally:
         server.terminate()
@@ -52,13 +53,12 @@ def test_an_alert_reaches_the_desktop(desktop: dict[str, str], monkeypatch: pyte
     AlertSink([channel]).send(Event("alert", "phone_posture", 60.0, 0.0, 38.0, "neck_flexion_deg"))
     assert channel.session  # the library found the server
     subprocess.run(["dunstctl", "close-all"], env=desktop, check=True)  # shown, then into the history
-    deadline = time.monotonic() + 10
-    while True:
-        history = json.loads(subprocess.run(["dunstctl", "history"], env=desktop, capture_output=True,
-                                            text=True).stdout)["data"][0]
-        if history or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+
+    def shown() -> list[dict]:
+        return json.loads(subprocess.run(["dunstctl", "history"], env=desktop, capture_output=True,
+                                         text=True).stdout)["data"][0]
+
+    history = wait_until(shown, timeout_s=10, poll_s=0.2)
     assert [n["summary"]["data"] for n in history] == ["Posture"]
     assert history[0]["body"]["data"] == ("Head bent down for 1 min: raise the phone to eye height instead of "
                                           "bending your neck (worst neck flexion 38 deg)")

@@ -23,7 +23,7 @@ from posture.pose.landmarker import PoseEstimator
 from posture.pose.view import detect_view
 from posture.sources import open_source
 from posture.types import Event, Frame, Landmarks, Observation, State
-from tests.conftest import DATA, DEMO_CLIP
+from tests.helpers import DATA, DEMO_CLIP, FakePose
 
 
 @dataclass
@@ -33,17 +33,6 @@ class Recording:
     times: list[float]
     landmarks: list[Landmarks | None]
     images: dict[float, np.ndarray]
-
-
-class ReplayPose:
-    """Returns the recorded landmarks of the frame at time t (what the real model said then)."""
-
-    def __init__(self, rec: Recording) -> None:
-        self.by_t = dict(zip(rec.times, rec.landmarks))
-
-    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
-        lm = self.by_t[t]
-        return [] if lm is None else [lm]
 
 
 def record_video(path: Path) -> Recording:
@@ -67,7 +56,7 @@ def replay(rec: Recording, **overrides: Any) -> tuple[list[Observation], list[Ev
 def replay_pipeline(rec: Recording, **overrides: Any) -> tuple[list[Observation], list[Event], Pipeline]:
     """As replay, also returning the pipeline (for its time accounting)."""
     settings = load_settings(None, {"source": "recording", **overrides})
-    pipe = Pipeline(ReplayPose(rec), settings)
+    pipe = Pipeline(FakePose(dict(zip(rec.times, rec.landmarks))), settings)  # what the real model said
     blank = np.zeros((2, 2, 3), np.uint8)
     obs = [pipe.process(Frame(blank, t, i)) for i, t in enumerate(rec.times)]
     events = [e for o in obs for e in o.events] + pipe.finish(rec.times[-1])
@@ -92,6 +81,7 @@ def first_time(rows: list[dict[str, str]], label: str) -> float:
     return next(float(r["t_s"]) for r in rows if r["label"] == label)
 
 
+@pytest.mark.slow  # the clip's recording (the fixture) takes 30-40 s
 def test_desk_clip_alerts_once_about_the_delay_after_the_slump(desk: Recording) -> None:
     rows = truth("desk_side")
     slump_start = first_time(rows, "slouch")  # 22 s: the middle of the 20-24 s transition
@@ -106,6 +96,7 @@ def test_desk_clip_alerts_once_about_the_delay_after_the_slump(desk: Recording) 
         assert alerts[0].peak < 40  # the worst CVA estimate during the slump (true CVA about 41 deg)
 
 
+@pytest.mark.slow  # the clip's recording (the fixture) takes 30-40 s
 def test_desk_clip_glances_and_absence_never_alert(desk: Recording) -> None:
     rows = truth("desk_side")
     # With the alert delay cut to the glance limit, anything beyond the limit for 5 s would alert.
@@ -125,6 +116,7 @@ def test_desk_clip_glances_and_absence_never_alert(desk: Recording) -> None:
     assert not [e for e in events if e.type == "alert" and 118 <= e.t <= 131]
 
 
+@pytest.mark.slow  # the clip's recording (the fixture) takes 30-40 s
 def test_phone_clip_is_phone_posture_through_the_hold(phone: Recording) -> None:
     rows = truth("phone_front_low")
     obs, events = replay(phone)
@@ -144,6 +136,7 @@ def test_phone_clip_is_phone_posture_through_the_hold(phone: Recording) -> None:
         assert alerts[0].peak > 25
 
 
+@pytest.mark.slow  # the clip's recording (the fixture) takes 30-40 s
 def test_phone_profile_watches_the_neck(phone: Recording) -> None:
     obs, events = replay(phone, profile="phone", alerts={"alert_after_s": 30.0})
     assert set(obs[0].states) == {"forward_head", "phone_posture"}

@@ -11,7 +11,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +21,7 @@ from benchmarks.crash import MAX_LOST_S, inspect, kill_during_recording
 from posture.cli.main import main
 from posture.storage import db, maintenance, recorder
 from posture.storage import queries as q
-from tests.conftest import DATA, ROOT, run_phone_clip
+from tests.helpers import DATA, ROOT, cli_env, run_cli, run_phone_clip
 
 CLIP = DATA / "clips" / "phone_front_low.mp4"
 
@@ -59,10 +58,6 @@ def test_schema_is_created_and_an_old_one_migrated(tmp_path: Path) -> None:
     newer.close()
     with pytest.raises(db.HistoryError, match="newer version"):
         db.connect(path)
-
-
-def _run(tmp_path: Path, *extra: str) -> tuple[int, Path]:
-    return run_phone_clip(tmp_path, *extra)
 
 
 def test_a_monitoring_run_is_kept_second_by_second(recorded_history: tuple[Path, Path]) -> None:
@@ -153,18 +148,18 @@ def test_a_second_instance_is_refused_with_a_clear_message(tmp_path: Path, capsy
     lock = db.RecordingLock(tmp_path / "data")
     lock.acquire()
     try:
-        code, _log = _run(tmp_path)
+        code, _log = run_phone_clip(tmp_path)
     finally:
         lock.release()
     err = capsys.readouterr().err
     assert code == 2 and "another posture monitor" in err and "Traceback" not in err
     assert err.count("\n") == 1
     # Without the lock the same run records.
-    assert _run(tmp_path)[0] == 0
+    assert run_phone_clip(tmp_path)[0] == 0
 
 
 def _child_env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "PYTHONPATH": str(ROOT)}
+    return cli_env(MPLCONFIGDIR=str(tmp_path / "mpl"), PYTHONPATH=str(ROOT))
 
 
 def test_a_full_disk_stops_recording_but_not_monitoring(tmp_path: Path) -> None:
@@ -177,10 +172,8 @@ def test_a_full_disk_stops_recording_but_not_monitoring(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
 
     data = tmp_path / "data"
-    proc = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window",
-                           "--profile", "phone", "--data-dir", str(data), "--person", "pat"],
-                          capture_output=True, text=True, timeout=600,
-                          preexec_fn=limit, env=_child_env(tmp_path), cwd=ROOT)
+    proc = run_cli("--source", str(CLIP), "--no-window", "--profile", "phone", "--data-dir", str(data),
+                   "--person", "pat", timeout=600, preexec_fn=limit, env=_child_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "recording stopped, monitoring goes on" in proc.stderr and "Traceback" not in proc.stderr
     assert "Session summary" in proc.stdout  # monitoring went on to the end
@@ -218,15 +211,15 @@ def read_only_folder(tmp_path: Path) -> Iterator[Path]:
 def test_a_read_only_folder_stops_recording_but_not_monitoring(read_only_folder: Path, tmp_path: Path) -> None:
     with pytest.raises(OSError):
         (read_only_folder / "probe").touch()
-    proc = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", str(CLIP), "--no-window",
-                           "--fps", "2", "--data-dir", str(read_only_folder)], capture_output=True, text=True,
-                          timeout=600, env=_child_env(tmp_path), cwd=ROOT)
+    proc = run_cli("--source", str(CLIP), "--no-window", "--fps", "2", "--data-dir", str(read_only_folder),
+                   timeout=600, env=_child_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "recording stopped, monitoring goes on" in proc.stderr and "Traceback" not in proc.stderr
     assert "Session summary" in proc.stdout
     assert list(read_only_folder.iterdir()) == []
 
 
+@pytest.mark.slow  # a crash trial
 @pytest.mark.parametrize("trial", range(2))
 def test_killed_at_a_random_moment(tmp_path: Path, trial: int) -> None:
     """SIGKILL while recording: the file is whole and holds every second up to about one second
@@ -245,7 +238,7 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
     import numpy as np
 
     from posture.types import Band, Event, Frame, Metrics, Observation, State
-    from tests.conftest import make_landmarks
+    from tests.helpers import make_landmarks
 
     def obs(t: float, cva: float, state: State = State.GOOD, events: tuple[Event, ...] = ()) -> Observation:
         return Observation(Frame(np.zeros((4, 4, 3), np.uint8), t, int(t * 10)), make_landmarks({0: (2.0, 2.0)}),
@@ -390,12 +383,12 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
 
 
+@pytest.mark.slow  # the whole demo clip through the full model
 def test_the_report_and_the_summary_agree_on_good_posture(tmp_path: Path) -> None:
     """Glances count as good time in the summary, so the stored seconds count them as good too."""
     from posture.report.facts import read_facts
 
-    r = subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), "--source", "demo", "--no-window",
-                        "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    r = run_cli("--source", "demo", "--no-window", "--data-dir", str(tmp_path), timeout=600)
     assert r.returncode == 0, r.stderr
     line = next(x for x in r.stdout.splitlines() if x.strip().startswith("head forward "))
     assert "2 glances ignored" in line  # the demo's two glances at the keyboard

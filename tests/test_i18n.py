@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import string
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT, cli_env, run_cli
 
 sys.path.insert(0, str(ROOT / "tools"))
 import i18n as catalogue  # noqa: E402
@@ -52,25 +51,20 @@ def test_no_user_facing_error_bypasses_translation() -> None:
     assert not offenders
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "run_monitor.py"), *args], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT, env=env)
-
-
 def test_the_app_speaks_dutch(tmp_path: Path) -> None:
-    r = run("--lang", "nl", "--source", "demo", "--no-window", "--fps", "2")
+    r = run_cli("--lang", "nl", "--source", "demo", "--no-window", "--fps", "2")
     assert r.returncode == 0
     assert "Hoofd al 1 min naar voren: breng je oren terug boven je schouders" in r.stderr
     assert "Samenvatting van de sessie" in r.stdout and "tijd in goede houding:" in r.stdout
     assert "hoofd naar voren" in r.stdout and "meldingen gegeven: 1" in r.stdout
-    help_text = run("--lang", "nl", "--help").stdout
+    help_text = run_cli("--lang", "nl", "--help").stdout
     assert help_text.startswith("gebruik: posture-monitor") and "voorbeelden:" in help_text and "opties:" in help_text
-    err = run("--lang", "nl", "--sauce").stderr.strip()
+    err = run_cli("--lang", "nl", "--sauce").stderr.strip()
     assert err == "posture-monitor: fout: onbekende argumenten: --sauce (zie posture-monitor --help)"
     # The system locale chooses the language when nothing else does; --lang wins over it.
-    env = {"PATH": "/usr/bin:/bin", "LANG": "nl_NL.UTF-8", "POSTURE_DATA_DIR": str(tmp_path)}
-    assert "valt buiten het bereik" in run("--fps", "0", "--source", "demo", env=env).stderr
-    assert "is out of range" in run("--fps", "0", "--source", "demo", "--lang", "en", env=env).stderr
+    env = cli_env(LANG="nl_NL.UTF-8", POSTURE_DATA_DIR=str(tmp_path))
+    assert "valt buiten het bereik" in run_cli("--fps", "0", "--source", "demo", env=env).stderr
+    assert "is out of range" in run_cli("--fps", "0", "--source", "demo", "--lang", "en", env=env).stderr
 
 
 def test_dutch_numbers_and_units() -> None:

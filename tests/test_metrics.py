@@ -12,7 +12,7 @@ from posture.measure.estimators import FITTED
 from posture.measure.metrics import compute_metrics
 from posture.pose.view import detect_view, shoulder_yaw_deg
 from posture.types import LM, METRIC_KEYS, Metrics
-from tests.conftest import make_landmarks
+from tests.helpers import make_landmarks
 
 
 def side_person(*, facing: int = 1, ear_dx: float = 0.0, near: str = "left", eye_drop: float = 0.0,

@@ -9,7 +9,7 @@ import pytest
 
 from posture.sinks.overlay import BLUE, VERMILLION, YELLOW, Ghost, OverlayInfo, draw_overlay
 from posture.types import BAD, BORDERLINE, GOOD, LM, Band, Frame, Metrics, Observation, State
-from tests.conftest import make_landmarks
+from tests.helpers import make_landmarks
 
 BLACK = np.zeros((480, 640, 3), np.uint8)
 

@@ -16,7 +16,7 @@ from posture.pipeline import Pipeline
 from posture.pose.landmarker import PoseEstimator, with_face_light
 from posture.pose.people import PersonSelector
 from posture.types import AWAY, LM, MOVED, PRESENT, Frame, Position, State
-from tests.conftest import DATA, make_landmarks
+from tests.helpers import DATA, FakePose, make_landmarks
 
 FRAMES = sorted((DATA / "front_webcam" / "images").glob("ngatrai_*.jpg"))
 OTHER = sorted((DATA / "front_webcam" / "images").glob("nghiengtrai_*.jpg"))
@@ -119,11 +119,8 @@ def test_in_the_dark_nothing_is_judged_and_that_is_said_once() -> None:
 def test_a_face_about_the_darkness_limit_does_not_flicker_in_and_out_of_judgement() -> None:
     lights = [100, 100, 100, 24, 26, 27, 24, 29, 31, 31]  # the limit is 25; lit again above 30
 
-    class Stub:
-        def estimate_all(self, image: np.ndarray, t: float) -> list:
-            return [dataclasses.replace(person_at(320, 350), face_light=lights[round(t * 2)])]
-
-    pipe = Pipeline(Stub(), load_settings(None, {"source": "video"}))
+    pose = FakePose(lambda t: dataclasses.replace(person_at(320, 350), face_light=lights[round(t * 2)]))
+    pipe = Pipeline(pose, load_settings(None, {"source": "video"}))
     obs = [pipe.process(Frame(np.zeros((480, 640, 3), np.uint8), i * 0.5, i)) for i in range(len(lights))]
     assert [o.metrics.lateral_lean_deg is not None for o in obs] == [True] * 3 + [False] * 5 + [True] * 2
 

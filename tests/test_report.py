@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from posture.cli.main import main
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 ARTIFACTS = ROOT / "tests" / "_artifacts"

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import cli_env, start_cli, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
 
@@ -27,16 +24,19 @@ def display() -> Iterator[str]:
                   if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists())
     proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20  # wait until the server accepts connections
-    while True:
+
+    def accepts() -> bool:
         with socket.socket(socket.AF_UNIX) as s:
             try:
                 s.connect(f"/tmp/.X11-unix/X{number}")
-                break
+                return True
             except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.1)
+                return False
+
+    # Wait until the server accepts connections (or has died).
+    if not wait_until(lambda: accepts() or proc.poll() is not None, timeout_s=20) or proc.poll() is not None:
+        proc.kill()
+        raise RuntimeError(f"Xvfb :{number} did not start")
     try:
         yield f":{number}"
     finally:
@@ -46,15 +46,11 @@ def display() -> Iterator[str]:
 
 def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:
     log = tmp_path / "win.jsonl"
-    env = {**os.environ, "DISPLAY": display}
+    env = cli_env(DISPLAY=display)
     data = tmp_path / "data"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run_monitor.py"), "--source", "demo", "--log", str(log),
-                             "--data-dir", str(data), "--person", "pat 07"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = start_cli("--source", "demo", "--log", str(log), "--data-dir", str(data), "--person", "pat 07", env=env)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not log.exists() or log.read_text().count("\n") < 30):
-            time.sleep(0.2)
+        wait_until(lambda: log.exists() and log.read_text().count("\n") >= 30, timeout_s=60, poll_s=0.2)
         if shutil.which("xwininfo"):
             tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True, env=env).stdout
             assert "\"posture\"" in tree  # the window is on the screen
@@ -64,9 +60,7 @@ def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:
             assert win
             subprocess.run(["xdotool", "windowactivate", "--sync", win[0]], env=env, capture_output=True)
             subprocess.run(["xdotool", "key", "--window", win[0], "s"], env=env, check=True)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not list(data.glob("snapshots/*/*.png")):
-                time.sleep(0.2)
+            wait_until(lambda: list(data.glob("snapshots/*/*.png")), timeout_s=20, poll_s=0.2)
             subprocess.run(["xdotool", "key", "--window", win[0], "q"], env=env, check=True)
         else:
             proc.send_signal(2)
