@@ -29,6 +29,7 @@ from posture.config import Settings, load_settings
 from posture.measure.geometry import facing_sign, side_cva_proxy_deg
 from posture.measure.metrics import compute_metrics
 from posture.pipeline import Pipeline
+from posture.pose.face import FaceEstimator, with_head
 from posture.pose.landmarker import PoseEstimator
 from posture.pose.view import detect_view
 from posture.types import BAD_STATES, Baseline, Frame, Landmarks, Metrics, Observation
@@ -95,25 +96,35 @@ class Replay:
         return self.by_t[t]
 
 
-def detect_images(paths: Sequence[Path], model: str) -> list[list[Landmarks]]:
-    """Everyone found in each image (IMAGE mode, as for --stills)."""
+def detect_images(paths: Sequence[Path], model: str, face: bool = True) -> list[list[Landmarks]]:
+    """Everyone found in each image (IMAGE mode, as for --stills), with the head's pose from their face
+    (``face``: as the app's default)."""
     out = []
-    with PoseEstimator(model, video=False, num_poses=3) as pose:
+    with PoseEstimator(model, video=False, num_poses=3) as pose, FaceEstimator(video=False) as faces:
         for p in paths:
             img = cv2.imread(str(p))
-            out.append([] if img is None else pose.estimate_all(img, 0.0))
+            people = [] if img is None else pose.estimate_all(img, 0.0)
+            if people and face:
+                found = faces.estimate_all(img, 0.0)  # type: ignore[arg-type]
+                people = [with_head(lm, found) for lm in people]
+            out.append(people)
     return out
 
 
-def track_frames(images: Iterable[np.ndarray | None], fps: float,
-                 model: str) -> tuple[list[float], list[list[Landmarks]]]:
-    """The tracked person in each frame of a sequence (VIDEO mode, as the app)."""
+def track_frames(images: Iterable[np.ndarray | None], fps: float, model: str,
+                 face: bool = True) -> tuple[list[float], list[list[Landmarks]]]:
+    """The tracked person in each frame of a sequence (VIDEO mode, as the app), with the head's pose
+    from their face (``face``)."""
     times, people = [], []
-    with PoseEstimator(model, num_poses=1) as pose:
+    with PoseEstimator(model, num_poses=1) as pose, FaceEstimator() as faces:
         for i, img in enumerate(images):
             t = round(i / fps, 6)
             times.append(t)
-            people.append([] if img is None else pose.estimate_all(img, t))
+            found = [] if img is None else pose.estimate_all(img, t)
+            if found and face:
+                heads = faces.estimate_all(img, t)  # type: ignore[arg-type]
+                found = [with_head(lm, heads) for lm in found]
+            people.append(found)
     return times, people
 
 

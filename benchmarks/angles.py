@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-import cv2
 import numpy as np
 
 from posture.measure import estimators as E
 from posture.measure.geometry import front_face_heights, side_cva_proxy_deg, visible
-from posture.pose.landmarker import PoseEstimator
 
 from . import fitting as F
 from .accuracy import Report, auc
@@ -25,19 +23,9 @@ def calibration_image(g: Mapping[str, float]) -> bool:
     return g["neck_flex_deg"] == 0 and g["fhp_target_cm"] == 0 and g["shoulder_prot_deg"] == 0
 
 
-def load_samples(folder: Path, model: str) -> list[F.Sample]:
-    out = []
-    with PoseEstimator(model, video=False, num_poses=1) as pose:
-        for row in F.read_truth(folder):
-            img = cv2.imread(str(folder / "img" / row["img"]))
-            out.append(F.Sample(F.numeric(row), row["body"], row["view"],
-                                pose.estimate(img, 0.0) if img is not None else None))
-    return out
-
-
 def section_synthetic(root: Path, model: str, rep: Report) -> None:
     folder = root / "synthetic"
-    samples = load_samples(folder, model)
+    samples = F.load_samples(folder, model)
     bodies = sorted({s.body for s in samples})
     found = sum(s.lm is not None for s in samples)
     rep.add("## synthetic: rendered people with exact angles (leave one body out)", "",

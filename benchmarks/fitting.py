@@ -84,6 +84,25 @@ class Sample:
     lm: Landmarks | None
 
 
+def load_samples(folder: Path, model: str, face: bool = True) -> list[Sample]:
+    """Every rendered image of ``folder`` (synthetic/) with what the pose model found in it, and the
+    head's pose from the face model where its face belongs to that body (``face``)."""
+    import cv2
+
+    from posture.pose.face import FaceEstimator, with_head
+    from posture.pose.landmarker import PoseEstimator
+
+    out = []
+    with PoseEstimator(model, video=False, num_poses=1) as pose, FaceEstimator(video=False) as faces:
+        for row in read_truth(folder):
+            img = cv2.imread(str(folder / "img" / row["img"]))
+            lm = pose.estimate(img, 0.0) if img is not None else None
+            if lm is not None and face:
+                lm = with_head(lm, faces.estimate_all(img, 0.0))
+            out.append(Sample(numeric(row), row["body"], row["view"], lm))
+    return out
+
+
 def read_truth(folder: Path) -> list[dict[str, str]]:
     with open(folder / "gt.csv", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))

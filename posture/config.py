@@ -78,6 +78,8 @@ class RuleSettings:
     front_delta: float = _opt(10.0, 0.1, 180, unit="deg", doc=N_("the same for the front view"))
     calibrated_only: bool = _opt(False, doc=N_(
         "judge this problem only against your own calibration (where no general limit exists)"))
+    front_calibrated_only: bool = _opt(False, doc=N_(
+        "the same for the front view alone (where the camera's angle hides the general limit)"))
 
 
 class Rules:
@@ -113,6 +115,9 @@ class PoseSettings:
     min_face_light: float = _opt(25.0, 0, 255, doc=N_(
         "darker than this around the face (mean grey level, 0-255), nothing is judged: the model places "
         "landmarks it cannot see"))
+    face: bool = _opt(True, doc=N_(
+        "read the head's pose from the face as well (front view): neck flexion, head tilt and forward head "
+        "follow the head far better than from the body's landmarks alone; off: the body's landmarks only"))
     num_poses: int = _opt(3, 1, 5, doc=N_("people to look for; the app judges the primary user among them"))
     people_check_s: float = _opt(3.0, 0.5, 60, unit="s", doc=N_(
         "how often to look for other people in the frame (the user is followed in between)"))
@@ -198,6 +203,9 @@ class Settings:
         "of 1.8 MB an hour of monitoring); 0: second by second for ever"))
     person: str | None = _opt(None, nullable=True, doc=N_(
         "whose session it is, a name or pseudonym (default: the login name)"))
+    guided_calibration: bool = _opt(True, doc=N_(
+        "with a camera and no calibration yet for the profile, start by recording your upright posture "
+        "(a countdown, then 5 s; n skips it); off: --skip-calibration"))
     calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     background: bool = _opt(False, doc=N_("run in the background: no window, a low analysis rate, the camera "

@@ -13,15 +13,20 @@ from .judge.bands import metric_bands
 from .judge.breaks import BreakReminder
 from .judge.calibration import CalibrationRecorder
 from .judge.monitor import Monitor, judge_still
-from .judge.rules import Rule, rules_from_settings
+from .judge.rules import Rule, awaiting_calibration, rules_from_settings
 from .measure.metrics import compute_metrics
 from .measure.smoothing import Smoother
+from .pose.face import FaceModel, with_head
 from .pose.people import PersonSelector, PoseModel, UserFollower
 from .pose.view import ViewDetector, detect_view
 from .problems import KINDS
 from .types import Baseline, Event, Frame, Landmarks, Metrics, Observation
 
 DARK_HYSTERESIS = 1.2  # once too dark, light again only this much above pose.min_face_light
+# A face seen this recently and missing now is hidden (a hand, a mug, a turn away), not absent: the head
+# metrics are unknown then. One not seen for longer (poor light, a profile) leaves them to the body's
+# landmarks.
+FACE_MEMORY_S = 10.0
 
 
 class Pipeline:
@@ -34,11 +39,13 @@ class Pipeline:
         baseline: the user's calibration for this profile, if any.
         finder: an estimator that finds everyone in one image, run every few seconds to keep
             ``pose`` on the primary user when others are in the frame; None to skip that.
+        face: the face model that gives the head's pose in the front view; None: the body's landmarks only.
     """
 
     def __init__(self, pose: PoseModel, settings: Settings, baseline: Baseline | None = None,
-                 finder: PoseModel | None = None) -> None:
+                 finder: PoseModel | None = None, face: FaceModel | None = None) -> None:
         self.settings = settings
+        self.face = face
         self.stills = settings.stills
         kinds = [k for k in KINDS if settings.rules.get(k).enabled]
         self.monitor = Monitor(rules_from_settings(settings.rules, settings.alerts.release_fraction), settings.alerts,
@@ -52,6 +59,7 @@ class Pipeline:
         self.views = ViewDetector()
         self.last_view: str | None = None
         self.dark = False  # too dark around the face at the last frame
+        self.face_seen: float | None = None  # when the user's face was last found (front view)
         self.recorder: CalibrationRecorder | None = None
         b = settings.breaks
         self.breaks = BreakReminder(b.after_min * 60, b.reset_min * 60) if b.enabled and not self.stills else None
@@ -59,7 +67,7 @@ class Pipeline:
     def for_settings(self, settings: Settings, baseline: Baseline | None) -> "Pipeline":
         """A new pipeline with other settings (another profile) on the same pose models; the snooze
         carries over."""
-        new = Pipeline(self.follower.pose, settings, baseline, finder=self.follower.finder)
+        new = Pipeline(self.follower.pose, settings, baseline, finder=self.follower.finder, face=self.face)
         new.monitor.snooze(self.monitor.snoozed_until)
         return new
 
@@ -69,6 +77,7 @@ class Pipeline:
         self.rules: dict[str, list[Rule]] = rules_from_settings(
             self.settings.rules, self.settings.alerts.release_fraction, baseline)
         self.monitor.set_rules(self.rules)
+        self.awaiting = awaiting_calibration(self.settings.rules, baseline)
         self.selector.set_reference(baseline.position if baseline is not None else None)
 
     def start_calibration(self, recorder: CalibrationRecorder) -> None:
@@ -100,18 +109,27 @@ class Pipeline:
             else:
                 view = self._view(detect_view(lm) if seen is None else seen, frame.t)
             self.last_view = view
-            raw = Metrics(view=view) if dark else compute_metrics(lm, view,
-                                                                   min_visibility=self.settings.pose.min_visibility)
+            face_expected = False
+            if view == "front" and self.settings.pose.face and not dark:  # the head's pose from the face
+                if self.face is not None:
+                    lm = with_head(lm, self.face.estimate_all(frame.image, frame.t))
+                if lm.head is not None:
+                    self.face_seen = frame.t
+                face_expected = not self.stills and self.face_seen is not None \
+                    and 0 <= frame.t - self.face_seen <= FACE_MEMORY_S
+            raw = Metrics(view=view) if dark else compute_metrics(
+                lm, view, min_visibility=self.settings.pose.min_visibility, face_expected=face_expected)
         self.dark = dark
         if self.recorder is not None:
-            self.recorder.add(raw, lm, frame.t, dark=dark)
+            self.recorder.add(raw, lm, frame.t, dark=dark, seen=seen)
         view_rules = self.rules.get(raw.view, []) if raw is not None else []
         calibrated = any(r.calibrated for r in view_rules)
+        awaiting = self.awaiting.get(self.last_view, frozenset()) if lm is not None and self.last_view else frozenset()
         if self.stills:
             states = judge_still(raw, self.rules, self.monitor.kinds)
             bands = metric_bands(raw, view_rules) if raw is not None else {}
             return Observation(frame, lm, raw, self.last_view if lm is not None else None, states, (), raw, bands,
-                               self.follower.count, presence, calibrated, dark, seen)
+                               self.follower.count, presence, calibrated, dark, seen, awaiting)
         metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
         events = self.monitor.update(metrics, frame.t, unknown_reason="dark" if dark else None)
         reminder = self.breaks.update(lm is not None, frame.t) if self.breaks is not None else None
@@ -119,7 +137,7 @@ class Pipeline:
             events.append(reminder)
         bands = metric_bands(metrics, view_rules) if metrics is not None else {}
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
-                           self.follower.count, presence, calibrated, dark, seen)
+                           self.follower.count, presence, calibrated, dark, seen, awaiting)
 
     def gap(self, t: float) -> None:
         """No frames for a while (camera lost): restart smoothing, do not count the time."""

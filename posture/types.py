@@ -87,6 +87,33 @@ SKELETON: tuple[tuple[int, int], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class HeadPose:
+    """The head's pose against the camera, from the face (MediaPipe's facial transformation matrix).
+
+    Attributes:
+        pitch_deg: the head bent down (+, chin towards the chest) or back (-), against the camera's axis.
+        yaw_deg: the head turned towards the person's left (+) or right (-).
+        roll_deg: the head rolled towards the person's left shoulder (+) or right (-): the convention of
+            ``Metrics.head_tilt_deg``.
+        x_cm, y_cm, z_cm: where the face is against the camera, in the canonical face's centimetres
+            (x to the image's right, y up, z towards the viewer, so z is negative and grows as the face
+            comes nearer). The model assumes a 63 deg field of view and an average face: read them as
+            changes, not as distances.
+        nose: (2,) pixel position of the nose tip.
+        box: (x0, y0, x1, y1) pixel box around the face mesh.
+    """
+
+    pitch_deg: float
+    yaw_deg: float
+    roll_deg: float
+    x_cm: float
+    y_cm: float
+    z_cm: float
+    nose: tuple[float, float]
+    box: tuple[float, float, float, float]
+
+
 @dataclass(frozen=True, eq=False)
 class Landmarks:
     """One person's landmarks in one frame (no MediaPipe types past the pose stage).
@@ -102,6 +129,8 @@ class Landmarks:
         image_size: (width, height) of the analysed image in pixels.
         face_light: mean brightness (0-255) of the picture around the face, measured by the pose
             stage; None when not measured.
+        head: the head's pose from the person's face (front view), None where no face was found or
+            the face model is off.
     """
 
     px: np.ndarray
@@ -111,6 +140,7 @@ class Landmarks:
     world: np.ndarray | None
     image_size: tuple[int, int]
     face_light: float | None = None
+    head: HeadPose | None = None
 
     def visible(self, index: int, min_visibility: float) -> bool:
         """True when landmark ``index`` is confidently visible and inside the image."""
@@ -120,7 +150,7 @@ class Landmarks:
         """The same landmarks found in a crop whose top-left corner is at (dx, dy) of a larger image."""
         return Landmarks(px=self.px + np.array([dx, dy]), depth=self.depth, visibility=self.visibility,
                          presence=self.presence, world=self.world, image_size=image_size,
-                         face_light=self.face_light)
+                         face_light=self.face_light, head=self.head)
 
     def box(self, min_visibility: float = 0.5) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) pixel box around the landmarks that are inside the image."""
@@ -193,7 +223,8 @@ class Position:
 # -- metrics ---------------------------------------------------------------------------------------
 
 METRIC_KEYS = ("cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg",
-               "trunk_inclination_deg", "lateral_lean_deg", "head_tilt_deg")
+               "trunk_inclination_deg", "lateral_lean_deg", "head_tilt_deg",
+               "head_pitch_deg", "head_yaw_deg", "head_roll_deg", "face_x_cm", "face_y_cm", "face_z_cm")
 VIEWS = ("front", "side")
 
 
@@ -212,7 +243,9 @@ class Metrics:
         neck_flexion_deg: head bent forward/down relative to an upright head (phone posture).
         trunk_inclination_deg: trunk leaning forward from vertical (negative = reclined).
         lateral_lean_deg: sideways lean of the trunk; positive = leaning to the person's left.
-        head_tilt_deg: roll of the head (eye line) in the picture; positive = towards the left.
+        head_tilt_deg: roll of the head against the trunk (front view); positive = towards the left.
+        head_pitch_deg, head_yaw_deg, head_roll_deg, face_x_cm, face_y_cm, face_z_cm: the head's pose
+            from the face (:class:`HeadPose`), front view only; the metrics above are partly built on it.
     """
 
     view: str
@@ -223,6 +256,12 @@ class Metrics:
     trunk_inclination_deg: float | None = None
     lateral_lean_deg: float | None = None
     head_tilt_deg: float | None = None
+    head_pitch_deg: float | None = None
+    head_yaw_deg: float | None = None
+    head_roll_deg: float | None = None
+    face_x_cm: float | None = None
+    face_y_cm: float | None = None
+    face_z_cm: float | None = None
 
     def values(self) -> dict[str, float | None]:
         """The metric values by key (without the view), rounded for logging."""
@@ -263,8 +302,11 @@ BAD_STATES = (State.DEVIATING, State.ALERT)  # the posture is judged beyond its 
 
 # How bad a state or a band is, worst highest: the tie-break when a second is summed up, the colour of
 # the live view's skeleton (the worst judged state).
-SEVERITY: Mapping[str, int] = {State.GOOD.value: 0, State.UNKNOWN.value: 1, State.DEVIATING.value: 2,
-                               State.ALERT.value: 3, GOOD: 0, BORDERLINE: 2, BAD: 3}
+# How the history keeps the unknown state of a problem that awaits a calibration (the log says
+# ``awaiting_calibration``): "not judged: calibrate" rather than "not visible from here".
+UNCALIBRATED = "uncalibrated"
+SEVERITY: Mapping[str, int] = {State.GOOD.value: 0, State.UNKNOWN.value: 1, UNCALIBRATED: 1,
+                               State.DEVIATING.value: 2, State.ALERT.value: 3, GOOD: 0, BORDERLINE: 2, BAD: 3}
 
 
 class EventType(StrEnum):
@@ -434,6 +476,8 @@ class Observation:
         dark: too dark around the face to measure anything (``pose.min_face_light``).
         seen_view: the view the landmarks show, also where the settings fix the view used; None when
             nobody is judged or it is too dark.
+        awaiting_calibration: the problems that this view judges only against the user's calibration,
+            of which there is none yet: their state is unknown until the user calibrates.
     """
 
     frame: Frame
@@ -449,6 +493,7 @@ class Observation:
     calibrated: bool = False
     dark: bool = False
     seen_view: str | None = None
+    awaiting_calibration: frozenset[str] = frozenset()
 
     @property
     def present(self) -> bool:

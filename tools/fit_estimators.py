@@ -14,25 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import fitting as F  # noqa: E402
 from posture.measure import estimators as M  # noqa: E402
-from posture.pose.landmarker import PoseEstimator  # noqa: E402
-
-
-def load_samples(folder: Path, model: str) -> list[F.Sample]:
-    """Every rendered image with what the pose model found in it."""
-    out = []
-    with PoseEstimator(model, video=False, num_poses=1) as pose:
-        for row in F.read_truth(folder):
-            img = cv2.imread(str(folder / "img" / row["img"]))
-            lm = pose.estimate(img, 0.0) if img is not None else None
-            out.append(F.Sample(F.numeric(row), row["body"], row["view"], lm))
-    return out
 
 
 def calibration_image(g: dict[str, float]) -> bool:
@@ -44,7 +31,7 @@ def main() -> None:
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/synthetic"))
     ap.add_argument("--model", default="full")
     args = ap.parse_args()
-    samples = load_samples(Path(args.data), args.model)
+    samples = F.load_samples(Path(args.data), args.model)
     print(f"# {sum(s.lm is not None for s in samples)} of {len(samples)} images with a person")
     print("FITTED: dict[tuple[str, str, str], tuple[tuple[float, ...], float]] = {")
     for (quantity, view), specs in M.ESTIMATED.items():

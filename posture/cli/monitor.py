@@ -77,6 +77,9 @@ def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.Argument
                    help=_("record your upright posture (a few seconds of the camera, or a short clip or a few "
                         "photos given with --source) and keep it for the profile; alerts then judge you "
                         "against it (in the window: press c)"))
+    p.add_argument("--skip-calibration", action="store_true",
+                   help=_("with a camera and no calibration yet, do not start by recording your upright posture "
+                          "(it judges against general limits until you calibrate)"))
     p.add_argument("--snooze", choices=("15m", "1h", "tomorrow"),
                    help=_("start with the alerts snoozed for 15 minutes, an hour, or until tomorrow"))
     p.add_argument("--data-dir", metavar="DIR",
@@ -112,6 +115,8 @@ def settings_from_args(args: argparse.Namespace, profile: str | None = None) -> 
         overrides["history"] = False
     if args.no_window:
         overrides["window"] = False
+    if args.skip_calibration:
+        overrides["guided_calibration"] = False
     if overrides.get("source") == "demo" and "profile" not in overrides and "profile" not in file_data:
         overrides["profile"] = "side"  # the demo clip is filmed from the side
     if args.alert_after is not None:

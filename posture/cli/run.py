@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from typing import Callable
 
 from rich.console import Console
@@ -17,6 +18,7 @@ from ..live.app import App
 from ..live.calibrator import Calibrator, other_model_note
 from ..live.controls import Controls
 from ..pipeline import Pipeline
+from ..pose.face import FaceEstimator
 from ..pose.landmarker import PoseEstimator
 from ..sinks import Sink
 from ..sinks.alerts import AlertChannel, AlertSink, DesktopChannel, SoundChannel
@@ -30,6 +32,38 @@ from ..storage.recorder import HistoryRecorder, SessionInfo
 from ..text import describe_calibration
 from ..types import Baseline
 from .main import EXIT_INTERRUPTED, EXIT_OK
+
+
+@dataclass
+class Models:
+    """The models of a run: the pose model that follows the user, the one that finds everyone now
+    and then, and the face model (each None where the run does without)."""
+
+    pose: PoseEstimator
+    finder: PoseEstimator | None
+    face: FaceEstimator | None
+
+    def pipeline(self, settings: Settings, baseline: Baseline | None) -> Pipeline:
+        """The pipeline that runs these models."""
+        return Pipeline(self.pose, settings, baseline, finder=self.finder, face=self.face)
+
+    def close(self) -> None:
+        for model in (self.pose, self.finder, self.face):
+            if model is not None:
+                model.close()
+
+
+def open_models(settings: Settings) -> Models:
+    """The models the settings ask for (the face model only where it is on)."""
+    pose, finder = open_pose(settings)
+    try:
+        face = FaceEstimator(video=not settings.stills) if settings.pose.face else None
+    except BaseException:
+        pose.close()
+        if finder is not None:
+            finder.close()
+        raise
+    return Models(pose, finder, face)
 
 
 def open_pose(settings: Settings) -> tuple[PoseEstimator, PoseEstimator | None]:
@@ -85,16 +119,29 @@ def _alerts(settings: Settings) -> AlertSink | None:
     return AlertSink(channels) if channels else None
 
 
-def _announce(err: Console, settings: Settings, baseline: Baseline | None, calibrate: bool) -> None:
-    """Say what the judgement rests on: the user's calibration, or general limits."""
+def _announce(err: Console, settings: Settings, baseline: Baseline | None, calibrate: bool, guided: bool) -> None:
+    """Say what the judgement rests on: the user's calibration, or general limits (unless a guided
+    calibration comes first)."""
     if baseline is not None:
         _say(err, _("judging against your {calibration}").format(calibration=describe_calibration(baseline)))
         note = other_model_note(baseline, settings)
         if note:
             _say(err, note, "yellow")
-    elif not calibrate:
+    elif not calibrate and not guided:
         _say(err, _("no calibration for the {profile} profile yet: judging against general limits "
                     "(calibrate with --calibrate, or c in the window)").format(profile=settings.profile), "dim")
+
+
+def _guide(app: App, settings: Settings, err: Console) -> None:
+    """Start with a guided calibration: say so on the terminal and as a desktop notification."""
+    countdown_s = 3.0
+    app.guide_calibration(countdown_s)
+    message = _("First the app records your upright posture: sit upright and look at the screen; it starts in "
+                "{seconds:g} s and takes {duration:g} s (n in the window, or --skip-calibration, skips it)").format(
+        seconds=countdown_s, duration=settings.calibration.duration_s)
+    _say(err, message)
+    if settings.notify.desktop:
+        DesktopChannel(desktop_session_available()).notify(_("Posture"), message)
 
 
 def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = None,
@@ -106,11 +153,11 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
     opener = SourceOpener(settings)
     source = opener()
     closing: list[Sink] = []  # what must be closed (log, history) if the run cannot start
-    pose = finder = None
+    models: Models | None = None
     try:
-        pose, finder = open_pose(settings)
-        model = pose.model_path.name
-        pipeline = Pipeline(pose, settings, baseline, finder=finder)
+        models = open_models(settings)
+        model = models.pose.model_path.name
+        pipeline = models.pipeline(settings, baseline)
         summary = SessionSummary(stills=settings.stills)
         sinks: list[Sink] = []
         if settings.log:
@@ -128,12 +175,15 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
         alerts = _alerts(settings) if (source.live or isinstance(source, RealtimeSource)) and not calibrate else None
         if alerts is not None:
             sinks.append(alerts)
-        _announce(err, settings, baseline, calibrate)
+        guided = source.live and baseline is None and not calibrate and settings.guided_calibration
+        _announce(err, settings, baseline, calibrate, guided)
         calibrator = Calibrator(settings, settings.data_path, model)
         app = App(source, pipeline, sinks, calibrator=calibrator, calibrate_only=calibrate, reopen=opener)
         controls = Controls(app, settings_for=settings_for)
         if snooze:
             controls.snooze(snooze)
+        if guided:
+            _guide(app, settings, err)
         if settings.window:
             if display_available():
                 snapshots = settings.data_path / "snapshots"  # a named person's go with their calibrations
@@ -148,10 +198,8 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
             sink.close()
         raise
     finally:
-        if pose is not None:
-            pose.close()
-        if finder is not None:
-            finder.close()
+        if models is not None:
+            models.close()
 
     if calibrate:
         if result.error is not None:

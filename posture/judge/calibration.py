@@ -15,11 +15,13 @@ import numpy as np
 from ..errors import CalibrationError
 from ..i18n import _, ngettext
 from ..measure.geometry import front_face_heights, side_cva_proxy_deg
-from ..problems import PROFILE_VIEWS
+from ..problems import PROBLEMS, PROFILE_VIEWS
 from ..text import metric_label, view_name
 from ..types import LM, METRIC_KEYS, Baseline, Landmarks, Metrics, MetricStats, Position
 
-ANGLE_KEYS = tuple(k for k in METRIC_KEYS if k.endswith("_deg"))
+# The angles that must hold still while the calibration records: those the problems judge (the head's
+# raw turn and roll may wander as the user looks about the screen).
+ANGLE_KEYS = tuple(k for k in METRIC_KEYS if k.endswith("_deg") and any(p.metric == k for p in PROBLEMS))
 
 
 class CalibrationRecorder:
@@ -50,11 +52,14 @@ class CalibrationRecorder:
         self._frames = 0
         self._dark = 0
         self._metrics: list[Metrics] = []
+        self._seen: list[str] = []  # the view each frame's landmarks show
         self._positions: list[Position] = []
         self._ghost: dict[str, list[float]] = {"ear_angle_deg": [], "nose_height": []}
 
-    def add(self, metrics: Metrics | None, landmarks: Landmarks | None, t: float, dark: bool = False) -> None:
-        """One analysed frame (raw, unsmoothed metrics); ``dark``: too dark around the face to measure."""
+    def add(self, metrics: Metrics | None, landmarks: Landmarks | None, t: float, dark: bool = False,
+            seen: str | None = None) -> None:
+        """One analysed frame (raw, unsmoothed metrics); ``dark``: too dark around the face to measure;
+        ``seen``: the view the landmarks show (where the settings fix another view for the metrics)."""
         if self._start is None:
             self._start = t
         self._last = t
@@ -62,6 +67,7 @@ class CalibrationRecorder:
         self._dark += dark
         if metrics is not None and landmarks is not None and not dark:
             self._metrics.append(metrics)
+            self._seen.append(seen or metrics.view)
             self._positions.append(Position.of(landmarks))
             # Raw angles of the upright posture, for the live view's ghost lines.
             if metrics.view == "side":
@@ -99,14 +105,17 @@ class CalibrationRecorder:
                 "calibration refused: you were in view in only {present:.0%} of the frames (at least "
                 "{needed:.0%} needed); sit in front of the camera and try again").format(
                     present=present, needed=self.min_present))
-        views = [m.view for m in self._metrics]
-        view = max(set(views), key=views.count)
+        # The view the camera really has (also where the profile fixes the view the metrics are read in):
+        # a front view read as a side view is refused for its view, not for the wild angles it gives.
+        seen = max(set(self._seen), key=self._seen.count)
         expected = PROFILE_VIEWS.get(self.profile)
-        if expected is not None and view != expected:
+        if expected is not None and seen != expected:
             raise CalibrationError(_(
                 "calibration refused: the camera sees you from the {view}, but the {profile} profile needs a "
                 "{expected} view; move the camera or choose the profile that fits (--profile)").format(
-                    view=view_name(view), profile=self.profile, expected=view_name(expected)))
+                    view=view_name(seen), profile=self.profile, expected=view_name(expected)))
+        views = [m.view for m in self._metrics]
+        view = max(set(views), key=views.count)
 
         same_view = [m for m in self._metrics if m.view == view]
         stats: dict[str, MetricStats] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..clinical import max_hold_s
-from ..config import Rules
-from ..problems import PROBLEMS
+from ..config import Rules, RuleSettings
+from ..problems import METRIC, PROBLEMS
 from ..types import Baseline
 
 # The side-view CVA is on the clinical scale: with a calibration its clinical cut-off still applies
@@ -74,6 +74,19 @@ class Rule:
         return max_hold_s(self.hold_table, (value - self.neutral) * (self.direction or 1))
 
 
+def calibrated_only(rule: RuleSettings, view: str) -> bool:
+    """Whether a problem is judged in a view only against the user's own calibration."""
+    return rule.calibrated_only or (view == "front" and rule.front_calibrated_only)
+
+
+def awaiting_calibration(rules: Rules, baseline: Baseline | None) -> dict[str, frozenset[str]]:
+    """Per view, the enabled problems that a calibration in that view would let the app judge."""
+    return {view: frozenset(p.kind for p in PROBLEMS if rules.get(p.kind).enabled
+                            and view in METRIC[p.metric].views and calibrated_only(rules.get(p.kind), view)
+                            and (baseline is None or baseline.view != view or baseline.median(p.metric) is None))
+            for view in ("front", "side")}
+
+
 def rules_from_settings(rules: Rules, release_fraction: float,
                         baseline: Baseline | None = None) -> dict[str, list[Rule]]:
     """The enabled rules for each view, from the settings and, where there is one, the calibration.
@@ -92,7 +105,7 @@ def rules_from_settings(rules: Rules, release_fraction: float,
                                             ("front", rs.front_limit, rs.front_neutral, rs.front_delta)):
             upright = baseline.median(metric) if baseline is not None and baseline.view == view else None
             if upright is None:
-                if not rs.calibrated_only:
+                if not calibrated_only(rs, view):
                     out[view].append(Rule(kind, metric, direction, limit, neutral, release_fraction, hold))
                 continue
             own_limit = upright + (direction or 1) * delta

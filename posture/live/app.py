@@ -20,7 +20,7 @@ from ..sources import FrameSource
 from ..text import view_name
 from ..types import Baseline, Frame, Gap, Observation
 from .background import BackgroundPacer
-from .calibrator import Calibrator
+from .calibrator import Calibrator, GuidedCalibration
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class App:
         self.message = ""
         self.view_warning = ""
         self.camera_releases = 0
+        self.guide: GuidedCalibration | None = None  # a first calibration being guided
         self._stop = False
         self._baseline: Baseline | None = None
         self._views: list[str] = []
@@ -105,6 +106,31 @@ class App:
                 seconds=self.calibrator.settings.calibration.duration_s))
         else:
             self.status(_("calibrating from {source}").format(source=self.source.description))
+
+    def guide_calibration(self, countdown_s: float = 3.0) -> None:
+        """Start with a guided calibration: a countdown, then the recording of the upright posture."""
+        if self.calibrator is not None:
+            self.guide = GuidedCalibration(countdown_s)
+
+    def skip_calibration(self) -> None:
+        """Skip the guided calibration (the ``n`` key): judge against general limits until ``c``."""
+        if self.guide is None:
+            return
+        if self.guide.recording:
+            self.pipeline.recorder = None
+        self.guide = None
+        self.status(_("calibration skipped: judging against general limits (press c to calibrate)"))
+
+    def _guide(self, t: float) -> None:
+        """The guided calibration's countdown, and its start once the countdown is over."""
+        guide = self.guide
+        if guide is None or guide.recording:
+            return
+        if guide.remaining(t) > 0:
+            self.status(guide.text(t))
+            return
+        guide.recording = True
+        self.start_calibration()
 
     def toggle_pause(self) -> None:
         """Pause (releasing a camera) or resume (opening it again)."""
@@ -148,12 +174,14 @@ class App:
         if recorder is None or self.calibrator is None or not (recorder.done() or at_end):
             return
         self.pipeline.recorder = None
+        guided, self.guide = self.guide is not None, None
         try:
             baseline = self.calibrator.finish(recorder)
-        except CalibrationError:
+        except CalibrationError as exc:
             if self.calibrate_only:
                 raise
-            self.status(_("calibration refused: sit upright and still, in view, and press c again"))
+            again = _("press c to try again") if guided else _("press c again")
+            self.status(_("{why}; {again}").format(why=exc, again=again))
             return
         self._baseline = baseline
         self.pipeline.set_baseline(baseline)
@@ -247,6 +275,7 @@ class App:
                 if in_gap:
                     self.status("")
                     in_gap = False
+                self._guide(item.t)
                 obs = self._dispatch(item)
                 frames += 1
                 self._finish_calibration(at_end=False)

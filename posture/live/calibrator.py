@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 from ..config import Settings
@@ -23,6 +24,30 @@ def other_model_note(baseline: Baseline, settings: Settings) -> str:
     return _("that calibration was made with the {then} pose model and this run uses {now}, which reads some "
              "angles a few degrees differently: calibrate with the same options for the best judgement "
              "(posture-monitor{again} --calibrate)").format(then=then, now=now, again=again)
+
+
+class GuidedCalibration:
+    """The first calibration of a new user: a countdown to sit upright and look at the screen, then the
+    recording. Times are the camera's.
+
+    Args:
+        countdown_s: how long the countdown lasts before the recording starts.
+    """
+
+    def __init__(self, countdown_s: float = 3.0) -> None:
+        self.countdown_s = countdown_s
+        self.started: float | None = None  # the first frame's time
+        self.recording = False
+
+    def remaining(self, t: float) -> float:
+        """Seconds of the countdown left at ``t``."""
+        if self.started is None:
+            self.started = t
+        return max(0.0, self.countdown_s - (t - self.started))
+
+    def text(self, t: float) -> str:
+        """What the countdown says at ``t``: "Sit upright and look at the screen: 3"."""
+        return _("Sit upright and look at the screen: {n}").format(n=max(1, math.ceil(self.remaining(t))))
 
 
 class Calibrator:

@@ -60,6 +60,8 @@ class Controls:
             self.app.request_stop()
         elif key == "c":
             self.app.start_calibration()
+        elif key == "n":
+            self.app.skip_calibration()
         elif key == " ":
             self.app.toggle_pause()
         elif key == "z":
@@ -72,7 +74,8 @@ class Controls:
 
     def keys(self) -> list[tuple[str, str]]:
         """The keys and what they do (the help overlay)."""
-        return [("c", _("calibrate: sit upright for a few seconds")), (_("space"), _("pause / resume (camera off)")),
+        return [("c", _("calibrate: sit upright for a few seconds")), ("n", _("skip the first calibration")),
+                (_("space"), _("pause / resume (camera off)")),
                 ("s", _("save a snapshot of the window")), ("1 2 3", _("profile desk, phone or side")),
                 ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")), ("h", _("show or hide the keys")),
                 (_("q, Esc"), _("quit"))]

@@ -62,8 +62,19 @@ class LiveView:
             load = _("about {kg:.0f} kg on your neck at {angle:.0f} deg (Hansraj 2014, a model)").format(
                 kg=neck_load_kg(obs.metrics.neck_flexion_deg), angle=obs.metrics.neck_flexion_deg)
         mirror = settings.mirror and obs is not None and obs.view == "front" and self.app.source.live
+        guide, progress = self.guide(obs)
         return OverlayInfo(profile=settings.profile, mirror=bool(mirror), status=self.app.message,
                            banner=banner if settings.notify.banner else "", paused=self.app.paused,
                            snoozed=self.controls.snooze_text(), good_share=pipeline.monitor.good_share,
                            observed_s=pipeline.monitor.present_s, show_help=self.controls.show_help, ghost=ghost,
-                           keys=self.controls.keys(), neck_load=load)
+                           keys=self.controls.keys(), neck_load=load, guide=guide, progress=progress)
+
+    def guide(self, obs: Observation | None) -> tuple[str, float | None]:
+        """What a calibration under way asks of the user, and how far its recording is."""
+        recorder = self.app.pipeline.recorder
+        if recorder is not None and self.app.source.live:
+            return _("Hold still in your upright posture"), recorder.progress()
+        guide = self.app.guide
+        if guide is not None and obs is not None and not guide.recording:
+            return guide.text(obs.frame.t) + "\n" + _("(n: skip)"), None
+        return "", None

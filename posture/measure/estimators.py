@@ -7,6 +7,7 @@ calibration: an ordinary fit flattens the slopes and under-reports every change.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -19,16 +20,18 @@ from .geometry import (front_face_heights, side_head_pitch_deg, side_near_ear_sh
 
 @dataclass(frozen=True)
 class EstimatorSpec:
-    """A set of features for a linear estimator, and the landmarks they need."""
+    """A set of features for a linear estimator, and the landmarks they need (and whether they need
+    the head's pose from the face)."""
 
     name: str
     names: tuple[str, ...]
     landmarks: tuple[int, ...]
     compute: Callable[[Landmarks], Sequence[float]]
+    face: bool = False
 
     def features(self, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray | None:
         """The feature vector, or None when a landmark it needs is not visible enough."""
-        if not visible(lm, self.landmarks, min_visibility):
+        if not visible(lm, self.landmarks, min_visibility) or (self.face and not face_usable(lm)):
             return None
         return np.asarray(self.compute(lm), dtype=float)
 
@@ -57,7 +60,20 @@ HIPS = (LM.LEFT_HIP, LM.RIGHT_HIP)
 EYES = (LM.LEFT_EYE, LM.RIGHT_EYE)
 MOUTH = (LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
 
-# Feature sets, best first; where ears are hidden (headphones, hair) the eyes, nose and mouth carry on.
+def face_usable(lm: Landmarks) -> bool:
+    """The person's face was found, in front of the camera (its distance is measured)."""
+    return lm.head is not None and lm.head.z_cm < 0
+
+
+def face_features(lm: Landmarks) -> tuple[float, float]:
+    """The face's log distance from the camera (smaller as it comes nearer: a ratio of distances once
+    calibrated, free of the face's size and of the field of view the model assumes) and its pitch."""
+    assert lm.head is not None
+    return math.log(-lm.head.z_cm), lm.head.pitch_deg
+
+
+# Feature sets, best first; where ears are hidden (headphones, hair) the eyes, nose and mouth carry on,
+# and where the face is found its pose joins the body's landmarks.
 SPECS = {
     "side": EstimatorSpec("side", ("nose_angle_deg", "head_pitch_deg"), HEAD + SHOULDERS,
                           lambda lm: (side_nose_angle_deg(lm), side_head_pitch_deg(lm))),
@@ -69,6 +85,12 @@ SPECS = {
                            front_face_heights),
     "front_no_ears": EstimatorSpec("front_no_ears", ("eye_h", "nose_h", "mouth_h"),
                                    (LM.NOSE,) + EYES + MOUTH + SHOULDERS, lambda lm: front_face_heights(lm)[1:]),
+    "front_face": EstimatorSpec("front_face", ("ear_h", "eye_h", "nose_h", "mouth_h", "face_log_distance",
+                                               "face_pitch_deg"), HEAD + EYES + MOUTH + SHOULDERS,
+                                lambda lm: (*front_face_heights(lm), *face_features(lm)), face=True),
+    "face": EstimatorSpec("face", ("face_log_distance", "face_pitch_deg"), (), face_features, face=True),
+    "face_pitch": EstimatorSpec("face_pitch", ("face_pitch_deg",), (), lambda lm: face_features(lm)[1:],
+                                face=True),
 }
 
 # Which feature sets estimate what, per view (tried in this order).
@@ -77,13 +99,14 @@ ESTIMATED = {
     ("head_forward_cm", "side"): ("side", "side_no_ears"),
     ("neck_flexion_deg", "side"): ("side", "side_no_ears"),
     ("shoulder_angle_deg", "side"): ("side_shoulders",),
-    ("cva_deg", "front"): ("front", "front_no_ears"),
-    ("head_forward_cm", "front"): ("front", "front_no_ears"),
-    ("neck_flexion_deg", "front"): ("front", "front_no_ears"),
+    ("cva_deg", "front"): ("front_face", "front", "face", "front_no_ears"),
+    ("head_forward_cm", "front"): ("front_face", "front", "face", "front_no_ears"),
+    ("neck_flexion_deg", "front"): ("face_pitch", "front", "front_no_ears"),
 }
 
-# Fitted by tools/fit_estimators.py on the rendered bodies of ../shared/data/synthetic (full model),
-# on changes from each body's upright posture; docs/accuracy.md has their leave-one-body-out errors.
+# Fitted by tools/fit_estimators.py on the rendered bodies of ../shared/data/synthetic (full pose model and
+# the face model), on changes from each body's upright posture; docs/accuracy.md has their
+# leave-one-body-out errors.
 # (quantity, view, feature set) -> (weights, intercept)
 FITTED: dict[tuple[str, str, str], tuple[tuple[float, ...], float]] = {
     # calibrated leave-one-body-out MAE 3.15
@@ -100,14 +123,24 @@ FITTED: dict[tuple[str, str, str], tuple[tuple[float, ...], float]] = {
     ('neck_flexion_deg', 'side', 'side_no_ears'): ((-1.33311,), 74.1157),
     # calibrated leave-one-body-out MAE 6.15
     ('shoulder_angle_deg', 'side', 'side_shoulders'): ((-1.34938, 1.10482,), 96.8544),
+    # calibrated leave-one-body-out MAE 2.94
+    ('cva_deg', 'front', 'front_face'): ((187.591, -367.666, 226.744, 81.4455, 37.9225, 0.149891,), -134.016),
     # calibrated leave-one-body-out MAE 4.38
     ('cva_deg', 'front', 'front'): ((197.383, -373.596, 220.394, 95.8769,), 7.62684),
+    # calibrated leave-one-body-out MAE 5.37
+    ('cva_deg', 'front', 'face'): ((115.998, -0.337779,), -393.124),
     # calibrated leave-one-body-out MAE 5.26
     ('cva_deg', 'front', 'front_no_ears'): ((-155.29, 214.962, 22.816,), 19.2276),
+    # calibrated leave-one-body-out MAE 0.80
+    ('head_forward_cm', 'front', 'front_face'): ((-45.1673, 89.5724, -56.3993, -14.4594, -8.26276, -0.032532,), 42.2758),
     # calibrated leave-one-body-out MAE 0.83
     ('head_forward_cm', 'front', 'front'): ((-48.5922, 94.6373, -56.0487, -18.9211,), 10.9131),
+    # calibrated leave-one-body-out MAE 1.30
+    ('head_forward_cm', 'front', 'face'): ((-24.0022, 0.0673015,), 95.0293),
     # calibrated leave-one-body-out MAE 1.17
     ('head_forward_cm', 'front', 'front_no_ears'): ((40.8354, -52.4024, -3.45521,), 7.94355),
+    # calibrated leave-one-body-out MAE 1.06
+    ('neck_flexion_deg', 'front', 'face_pitch'): ((1.11594,), -3.59438),
     # calibrated leave-one-body-out MAE 6.39
     ('neck_flexion_deg', 'front', 'front'): ((73.2903, -17.3273, -103.807, -33.1512,), 44.5887),
     # calibrated leave-one-body-out MAE 6.85

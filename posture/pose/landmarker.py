@@ -28,19 +28,28 @@ def model_dirs() -> list[Path]:
     return [package.parent / "models", Path(sys.prefix) / "share" / "posture" / "models"]
 
 
+def shipped_model(file_name: str) -> Path:
+    """A model bundle the app ships, from the first of :func:`model_dirs` that has it.
+
+    Raises:
+        ModelError: no folder has it; the message names every place searched.
+    """
+    for folder in model_dirs():
+        candidate = folder / file_name
+        if candidate.is_file():
+            return candidate
+    raise ModelError(_("the model {file} is missing: looked in {folders} (reinstall the project)").format(
+        file=file_name, folders=", ".join(str(f) for f in model_dirs())))
+
+
 def resolve_model(spec: str) -> Path:
-    """Turn ``lite``, ``full`` or a path into an existing model file.
+    """Turn ``lite``, ``full`` or a path into an existing pose model file.
 
     Raises:
         ModelError: the model cannot be found.
     """
     if spec in MODEL_NAMES:
-        for folder in model_dirs():
-            candidate = folder / MODEL_NAMES[spec]
-            if candidate.is_file():
-                return candidate
-        raise ModelError(_("the '{model}' pose model {file} is missing from {folder} (reinstall the project)").format(
-            model=spec, file=MODEL_NAMES[spec], folder=model_dirs()[0]))
+        return shipped_model(MODEL_NAMES[spec])
     path = Path(spec).expanduser()
     if not path.is_file():
         raise ModelError(_("pose model not found: {model} (use lite, full or the path of a .task file)").format(

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from ..problems import KINDS, PROBLEM
 from ..storage import queries as q
+from ..types import UNCALIBRATED
 
 # Alerts an hour are given for at least this much time in view (a rate of a few minutes misleads).
 MIN_RATE_S = 600
@@ -41,6 +42,10 @@ class SessionFacts:
         c = self.states.get(kind, Counter())
         judged = c["good"] + c["deviating"] + c["alert"]
         return c["good"] / judged if judged else None
+
+    def awaited_calibration(self, kind: str) -> bool:
+        """The problem went unjudged for want of a calibration (at least for a while)."""
+        return self.states.get(kind, Counter())[UNCALIBRATED] > 0
 
     def band_seconds(self, kind: str) -> Counter[str]:
         return self.bands.get(PROBLEM[kind].metric, Counter())

@@ -122,8 +122,9 @@ def _bands_table(page: Page, f: SessionFacts) -> None:
         total = sum(c.values())
         alerts = sum(1 for e in f.alerts if e["kind"] == kind)
         if not total and f.good_share(kind) is None:
-            rows.append([kind_label(kind), _("not judged (not visible from here, or judged only against a "
-                                             "calibration)"), "", "", "", alerts])
+            why = _("not judged: calibrate (posture-monitor --calibrate, or c in the window)") \
+                if f.awaited_calibration(kind) else _("not judged (not visible from here)")
+            rows.append([kind_label(kind), why, "", "", "", alerts])
             continue
         rows.append([kind_label(kind), *(f"{duration(c[b])} ({_pct(c[b] / total)})" if total else "" for b in BANDS),
                      _pct(f.good_share(kind)), alerts])

@@ -25,6 +25,8 @@ def sample_record(obs: Observation) -> dict[str, Any]:
     rec["metrics"] = obs.metrics.values() if obs.metrics is not None else {}
     rec["bands"] = {k: b.level for k, b in obs.bands.items()}
     rec["states"] = {k: s.value for k, s in obs.states.items()}
+    if obs.awaiting_calibration:
+        rec["awaiting_calibration"] = sorted(k for k in obs.states if k in obs.awaiting_calibration)
     return rec
 
 

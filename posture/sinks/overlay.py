@@ -61,6 +61,8 @@ class OverlayInfo:
     ghost: Ghost | None = None
     keys: Sequence[tuple[str, str]] = field(default_factory=tuple)
     neck_load: str = ""  # phone profile: the modelled load on the neck
+    guide: str = ""  # a calibration under way: what to do, large in the middle of the picture
+    progress: float | None = None  # how far the calibration's recording is (0..1)
 
 
 @lru_cache(maxsize=8)
@@ -209,7 +211,9 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     if info.good_share is not None:
         p.text((small // 2, y), _("good posture {share:.0f}% of {time}").format(
             share=100 * info.good_share, time=duration(info.observed_s)), WHITE, small)
-    if lm is None:
+    if info.guide:
+        _guide(p, info.guide, info.progress, big, small)
+    elif lm is None:
         p.text((w // 2, h // 2), info.status or _("Nobody in view"), WHITE, big, "mm")
     elif obs.dark:
         for n, row in enumerate(wrap(_("Too dark to measure: light your face from the front"), big, w - small)):
@@ -220,8 +224,9 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     words = {State.GOOD: _("good"), State.DEVIATING: _("deviating"), State.ALERT: _("alert"),
              State.UNKNOWN: _("unknown")}
     for kind, state in obs.states.items():
-        p.text((w - small // 2, y), f"{short_label(kind)}: {words[state]} {STATE_SYMBOLS[state]}",
-               STATE_COLOURS[state], small, "ra")
+        word = _("calibrate (c)") if state is State.UNKNOWN and kind in obs.awaiting_calibration else words[state]
+        p.text((w - small // 2, y), f"{short_label(kind)}: {word} {STATE_SYMBOLS[state]}", STATE_COLOURS[state],
+               small, "ra")
         y += int(small * 1.3)
 
     # Bottom: the neck load (phone profile), then the alert banner and the status lines.
@@ -304,6 +309,24 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
             x = min(max(p.x(float(where[0])), 0), p.w - 1)
             y = min(max(int(where[1]), big), floor - big * 2 // 3)  # above the banner and status lines
             p.text((x, y), text, colour, big, "mm")
+
+
+def _guide(p: _Painter, text: str, progress: float | None, big: int, small: int) -> None:
+    """A calibration's instruction in large type in the middle of the picture, on a dark band, with
+    the recording's progress as a bar under it."""
+    size = big * 4 // 3
+    rows = [row for part in text.split("\n") for row in wrap(part, size, p.w - 2 * small)]
+    step = int(size * 1.3)
+    height = step * len(rows) + (small * 2 if progress is not None else 0) + small
+    y0 = (p.h - height) // 2
+    p.box((0, y0, p.w, y0 + height), (0, 0, 0), alpha=170)
+    for n, row in enumerate(rows):
+        p.text((p.w // 2, y0 + small // 2 + n * step + step // 2), row, WHITE, size, "mm")
+    if progress is not None:
+        top = y0 + small // 2 + step * len(rows) + small // 2
+        left, right = p.w // 6, p.w * 5 // 6
+        p.box((left, top, right, top + small), GREY)
+        p.box((left, top, left + int((right - left) * max(0.0, min(1.0, progress))), top + small), BLUE)
 
 
 def help_rows(keys: Sequence[tuple[str, str]], obs: Observation | None) -> list[str]:

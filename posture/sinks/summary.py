@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..i18n import _, ngettext
-from ..problems import PROBLEM
+from ..problems import METRIC, PROBLEM
 from ..text import clock, describe_calibration, duration, kind_label, metric_label, unit, value_text, view_name
 from ..types import BAD_STATES, Baseline, Durations, Event, EventType, Observation, State
 from . import BaseSink
 
 
-def _not_judged() -> str:
-    return _("not judged (not visible from here, or judged only against a calibration)")
+def _not_judged(awaiting_calibration: bool = False) -> str:
+    if awaiting_calibration:
+        return _("not judged: calibrate (--calibrate, or c in the window)")
+    return _("not judged (not visible from here)")
 
 
 class SessionSummary(BaseSink):
@@ -30,12 +32,14 @@ class SessionSummary(BaseSink):
         self.still_states: dict[str, Counter[State]] = defaultdict(Counter)
         self.views: Counter[str] = Counter()
         self.photos: list[tuple[str, str]] = []  # stills: each photo's name and verdict
+        self.awaiting: set[str] = set()  # problems that waited for a calibration at some point
 
     def handle(self, obs: Observation) -> None:
         self.frames += 1
         if self.first_t is None:
             self.first_t = obs.frame.t
         self.last_t = obs.frame.t
+        self.awaiting |= obs.awaiting_calibration
         if obs.present:
             self.present_frames += 1
             if obs.view:
@@ -68,7 +72,7 @@ class SessionSummary(BaseSink):
         for kind, d in durations.items():
             share = d.good_share
             if share is None:
-                lines.append(f"    {kind_label(kind):<32} " + _not_judged())
+                lines.append(f"    {kind_label(kind):<32} " + _not_judged(kind in self.awaiting))
                 continue
             text = _("{share:.1f}% of {time}").format(share=share * 100, time=duration(d.known))
             if d.alerts:
@@ -97,7 +101,7 @@ class SessionSummary(BaseSink):
         for kind, counts in self.still_states.items():
             judged = counts[State.GOOD] + counts[State.DEVIATING]
             if not judged:
-                lines.append(f"    {kind_label(kind):<32} " + _not_judged())
+                lines.append(f"    {kind_label(kind):<32} " + _not_judged(kind in self.awaiting))
                 continue
             lines.append(f"    {kind_label(kind):<32} " + _("beyond the limit in {n} of {judged}").format(
                 n=counts[State.DEVIATING], judged=judged))
@@ -141,6 +145,8 @@ def render_baseline(baseline: Baseline, path: Path | None) -> str:
     lines = [_("Calibration stored for the {profile} profile: {what}").format(
         profile=baseline.profile, what=describe_calibration(baseline))]
     for key, stats in baseline.stats.items():
+        if not METRIC[key].kept:  # the head's raw pose: kept with the calibration, not worth reading
+            continue
         lines.append(f"  {metric_label(key):<18} {stats.median:7.1f} {unit(key):<6} "
                      + _("(varied by {spread:.1f})").format(spread=stats.mad))
     if path is not None:

@@ -21,7 +21,8 @@ from typing import Any, Callable, Sequence, Union
 from .. import __version__
 from ..i18n import _
 from ..sinks import BaseSink
-from ..types import Baseline, Event, Observation
+from ..problems import METRIC
+from ..types import UNCALIBRATED, Baseline, Event, Observation, State
 from .db import (HistoryError, RecordingLock, close_interrupted, connect, db_path, error_text, most_held, person_id,
                  store_calibration, transaction)
 from .maintenance import condense
@@ -56,12 +57,13 @@ class _Second:
         self.present += bool(obs.present)
         if obs.metrics is not None:
             for key, value in obs.metrics.values().items():
-                if isinstance(value, (int, float)) and math.isfinite(value):
+                if METRIC[key].kept and isinstance(value, (int, float)) and math.isfinite(value):
                     self.values[key].append(float(value))
         for key, band in obs.bands.items():
             self.bands[key][band.level] += 1
         for kind, state in obs.states.items():
-            self.states[kind][state.value] += 1
+            waiting = state is State.UNKNOWN and kind in obs.awaiting_calibration
+            self.states[kind][UNCALIBRATED if waiting else state.value] += 1
 
     def regrade(self, kind: str) -> None:
         """This second's deviating frames of a problem count as good (a glance)."""
