@@ -16,7 +16,9 @@ from tests.helpers import DATA, run_cli, start_cli, wait_until
 
 KINDS = {"forward_head", "rounded_shoulders", "phone_posture", "slump", "lean", "head_tilt"}
 METRICS = {"cva_deg", "head_forward_cm", "shoulder_angle_deg", "neck_flexion_deg", "trunk_inclination_deg",
-           "lateral_lean_deg", "head_tilt_deg"}
+           "lateral_lean_deg", "head_tilt_deg",
+           # the head's pose from the face (front view)
+           "head_pitch_deg", "head_yaw_deg", "head_roll_deg", "face_x_cm", "face_y_cm", "face_z_cm"}
 
 
 def read_log(path: Path) -> list[dict]:

@@ -161,6 +161,7 @@ def _value(obs: Observation, key: str) -> tuple[str, tuple[int, int, int]] | Non
     band = obs.bands.get(key)
     colour = BAND_COLOURS.get(band.level, WHITE) if band else WHITE
     symbol = BAND_SYMBOLS.get(band.level, "") if band else ""
+    v = round(v) + 0.0  # no "-0"
     shown = f"{v:.0f}\u00b0" if key.endswith("_deg") else f"{v:.0f} {unit(key)}"
     return f"{metric_label(key)} {shown} {symbol}".rstrip(), colour
 
@@ -301,7 +302,8 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
                   ("head_tilt_deg", ears + np.array([0.0, -neck * 0.9])),
                   ("cva_deg", np.asarray(lm.px[LM.RIGHT_SHOULDER]) + np.array([0.0, -neck * 0.8])),
                   ("neck_flexion_deg", np.asarray(lm.px[LM.LEFT_SHOULDER]) + np.array([0.0, -neck * 0.8]))]
-    judged = {PROBLEM[kind].metric for kind in obs.states}  # the profile's problems, not every angle
+    # The profile's problems, not every angle; not those awaiting a calibration (their angle means nothing yet).
+    judged = {PROBLEM[kind].metric for kind in obs.states if kind not in obs.awaiting_calibration}
     for key, where in labels:
         shown = _value(obs, key) if key in judged else None
         if shown is not None:

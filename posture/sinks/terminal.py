@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from ..i18n import _
+from ..problems import PROBLEM
 from ..text import alert_end_message, alert_message, break_message, clock, kind_label, unmeasurable_message, value_text
 from ..types import Event, EventType, Observation, State
 from . import BaseSink
@@ -24,9 +25,10 @@ def status_line(obs: Observation) -> Text:
         line.append(_("nobody in view"), style="dim")
     else:
         line.append((_("side view") if obs.metrics.view == "side" else _("front view")) + "  ", style="cyan")
+        waiting = {PROBLEM[k].metric for k in obs.awaiting_calibration}  # means nothing before a calibration
         for key in ("cva_deg", "neck_flexion_deg", "lateral_lean_deg"):
             value = getattr(obs.metrics, key)
-            if value is not None:
+            if value is not None and key not in waiting:
                 line.append(value_text(key, value) + "  ")
     for kind, state in obs.states.items():
         if state is not State.GOOD and state is not State.UNKNOWN:
