@@ -16,8 +16,13 @@ from posture.judge.calibration import CalibrationRecorder
 from posture.judge.monitor import Monitor
 from posture.judge.rules import rules_from_settings
 from posture.storage.calibrations import baseline_path, load_baseline, model_key, save_baseline
-from posture.types import BAD, BORDERLINE, GOOD, LM, Baseline, Metrics, MetricStats, Position
-from tests.helpers import DEMO_CLIP, make_landmarks, run_cli
+from posture.live.app import App
+from posture.live.calibrator import Calibrator
+from posture.live.controls import Controls
+from posture.pipeline import Pipeline
+from posture.sources import CameraSource
+from posture.types import BAD, BORDERLINE, GOOD, LM, Baseline, Landmarks, Metrics, MetricStats, Observation, Position
+from tests.helpers import DEMO_CLIP, FakeCamera, FakeClock, FakePose, RecordingSink, make_landmarks, run_cli
 
 FRONT_POINTS = {LM.LEFT_SHOULDER: (420, 300), LM.RIGHT_SHOULDER: (220, 300), LM.LEFT_EAR: (360, 190),
                 LM.RIGHT_EAR: (280, 190), LM.NOSE: (320, 200)}
@@ -289,3 +294,53 @@ def test_calibration_from_photos(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert r.stderr.strip().splitlines()[-1].endswith(
         "calibration refused: 2 frames are too few; give a clip of a few seconds or at least 3 photos")
+
+
+# -- the guided first calibration ------------------------------------------------------------------
+
+def front_person() -> Landmarks:
+    """A frontal person sitting upright (the head above the shoulders, level)."""
+    return make_landmarks({LM.LEFT_SHOULDER: (420, 330), LM.RIGHT_SHOULDER: (220, 330), LM.LEFT_EAR: (370, 220),
+                           LM.RIGHT_EAR: (270, 220), LM.NOSE: (320, 230), LM.LEFT_EYE: (340, 210),
+                           LM.RIGHT_EYE: (300, 210), LM.MOUTH_LEFT: (335, 255), LM.MOUTH_RIGHT: (305, 255)})
+
+
+def guided_run(tmp_path: Path, skip_at: float | None = None) -> tuple[list[str], App]:
+    """A camera session that starts with the guided calibration (made-up camera, model and clock); the
+    user presses n at ``skip_at`` seconds, if given. Returns what the app said and the app."""
+    clock = FakeClock()
+    settings = load_settings(None, {"source": "0", "window": False, "data_dir": str(tmp_path),
+                                    "pose": {"face": False}})
+    camera = FakeCamera([np.zeros((480, 640, 3), np.uint8)], fps=1000)
+    source = CameraSource(0, max_fps=5.0, opener=camera.open, clock=clock, sleep=clock.sleep)
+
+    def stop_or_skip(obs: Observation) -> bool:
+        if skip_at is not None and obs.frame.t >= skip_at and sink.app.guide is not None:
+            Controls(sink.app).handle_key("n")
+        return obs.frame.t >= 14.0
+
+    sink = RecordingSink(stop_when=stop_or_skip)
+    app = App(source, Pipeline(FakePose(front_person()), settings), [sink],
+              calibrator=Calibrator(settings, tmp_path, "pose_landmarker_full.task"), clock=clock, sleep=clock.sleep)
+    sink.app = app
+    app.guide_calibration(3.0)
+    app.run()
+    return [m for m in sink.messages if m], app
+
+
+def test_a_first_session_starts_by_recording_the_upright_posture(tmp_path: Path) -> None:
+    said, app = guided_run(tmp_path)
+    # A countdown first (3, 2, 1), then 5 s of recording, then judging against the new calibration.
+    countdown = [m for m in said if m.startswith("Sit upright and look at the screen")]
+    assert [m[-1] for m in dict.fromkeys(countdown)] == ["3", "2", "1"]
+    assert "calibrated: judging against your upright posture" in said
+    stored = load_baseline(tmp_path, "desk")
+    assert stored is not None and stored.view == "front" and 4.5 <= stored.duration_s <= 5.5
+    assert app.pipeline.baseline == stored and app.guide is None
+
+
+def test_the_guided_calibration_can_be_skipped(tmp_path: Path) -> None:
+    said, app = guided_run(tmp_path, skip_at=4.0)  # in the middle of the recording
+    assert "calibration skipped: judging against general limits (press c to calibrate)" in said
+    assert "calibrated: judging against your upright posture" not in said
+    assert load_baseline(tmp_path, "desk") is None and app.pipeline.recorder is None

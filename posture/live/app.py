@@ -127,7 +127,8 @@ class App:
         if guide is None or guide.recording:
             return
         if guide.remaining(t) > 0:
-            self.status(guide.text(t))
+            if guide.text(t) != self.message:  # once a second: 3, 2, 1
+                self.status(guide.text(t))
             return
         guide.recording = True
         self.start_calibration()
