@@ -23,30 +23,36 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from posture.config import load_settings
 from posture.pipeline import Pipeline
+from posture.pose.face import FaceEstimator
 from posture.pose.landmarker import PoseEstimator
 from posture.sources import DEMO_CLIP, open_source
 from posture.types import Frame, Landmarks
 
 
-class _TimedPose:
-    """Wraps the pose estimator and adds up the time spent inside it."""
+FRONT_CLIP = Path(__file__).resolve().parent.parent / "tests" / "data" / "clips" / "phone_front_low.mp4"
 
-    def __init__(self, pose: PoseEstimator) -> None:
-        self.pose = pose
+
+class _Timed:
+    """Wraps a pose or face estimator and adds up the time spent inside it."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
         self.seconds = 0.0
+        self.calls = 0
 
-    def estimate_all(self, image: np.ndarray, t: float) -> list[Landmarks]:
+    def estimate_all(self, image: np.ndarray, t: float) -> Any:
         start = time.perf_counter()
         try:
-            return self.pose.estimate_all(image, t)
+            return self.model.estimate_all(image, t)
         finally:
             self.seconds += time.perf_counter() - start
+            self.calls += 1
 
 
 def speed(source: str, model: str, log: bool, repeat: int) -> None:
@@ -58,10 +64,12 @@ def speed(source: str, model: str, log: bool, repeat: int) -> None:
         settings = load_settings(None, {"source": source, "model": model, "window": False})
         src = open_source(source)
         with PoseEstimator(model, num_poses=1) as pose, \
-                PoseEstimator(model, video=False, num_poses=settings.pose.num_poses) as finder:
-            timed = _TimedPose(pose)
-            timed_finder = _TimedPose(finder)
-            pipe = Pipeline(timed, settings, finder=timed_finder)
+                PoseEstimator(model, video=False, num_poses=settings.pose.num_poses) as finder, \
+                FaceEstimator() as face:
+            timed = _Timed(pose)
+            timed_finder = _Timed(finder)
+            timed_face = _Timed(face)
+            pipe = Pipeline(timed, settings, finder=timed_finder, face=timed_face)
             sink = None
             if log:
                 from posture.sinks.jsonlog import JsonLinesLog
@@ -88,12 +96,16 @@ def speed(source: str, model: str, log: bool, repeat: int) -> None:
                 sink.close()
                 Path(sink.path).unlink()
         src.close()
-        timed.seconds += timed_finder.seconds
-        other = total - timed.seconds - read_s
+        pose_s = timed.seconds + timed_finder.seconds
+        inference = pose_s + timed_face.seconds
+        other = total - inference - read_s
+        face_ms = 1000 * timed_face.seconds / timed_face.calls if timed_face.calls else 0.0
         print(f"run {run + 1}: {frames} frames in {total:.2f} s = {frames / total:.1f} fps | per frame: "
-              f"pose {1000 * timed.seconds / frames:.2f} ms, decode {1000 * read_s / frames:.2f} ms, "
+              f"pose {1000 * pose_s / frames:.2f} ms, face {1000 * timed_face.seconds / frames:.2f} ms "
+              f"({timed_face.calls} frames in the front view, {face_ms:.2f} ms each), "
+              f"decode {1000 * read_s / frames:.2f} ms, "
               f"metrics+smoothing+judging{'+log' if log else ''} {1000 * other / frames:.2f} ms | "
-              f"outside pose inference: {100 * (total - timed.seconds) / total:.1f}% of the time")
+              f"outside inference: {100 * (total - inference) / total:.1f}% of the time")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak_mb:.0f} MB")
 
@@ -137,7 +149,7 @@ def background(source: str, minutes: float, model: str | None, extra: Sequence[s
     import cv2
 
     from posture.cli.monitor import build_parser, settings_from_args
-    from posture.cli.run import open_pose
+    from posture.cli.run import open_models
     from posture.live.app import App
     from posture.sources import CameraSource
 
@@ -160,18 +172,16 @@ def background(source: str, minutes: float, model: str | None, extra: Sequence[s
           f"{settings.pose.people_check_s:g} s, frames {width or 'full'} px wide; a {len(frames) / 10:.0f} s video "
           f"looped as a {settings.background_mode.camera_fps or 30:g} fps camera "
           f"for {minutes:g} min")
-    pose, finder = open_pose(settings)
+    models = open_models(settings)
     camera_fps = settings.background_mode.camera_fps or 30.0  # the camera honours the app's request
     camera = CameraSource(0, max_fps=settings.analysis_fps, opener=lambda d: _MemoryCamera(frames, camera_fps))
-    app = App(camera, Pipeline(pose, settings, finder=finder), [])
+    app = App(camera, models.pipeline(settings, None), [])
     start_wall, start_cpu = time.monotonic(), time.process_time()
     stopper = threading.Timer(minutes * 60, app.request_stop)
     stopper.start()
     result = app.run()
     wall, cpu = time.monotonic() - start_wall, time.process_time() - start_cpu
-    pose.close()
-    if finder is not None:
-        finder.close()
+    models.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{result.frames} frames analysed in {wall:.0f} s ({result.frames / wall:.2f} a second); "
           f"CPU {cpu:.1f} s = {100 * cpu / wall:.2f}% of one core (target: at most 3%); "
@@ -210,12 +220,14 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
     sp = sub.add_parser("speed", help="frames per second of the whole pipeline on a replayed video")
-    sp.add_argument("--source", default=str(DEMO_CLIP), help="video to replay (default: the demo clip)")
+    sp.add_argument("--source", default=str(DEMO_CLIP), help="video to replay (default: the demo clip, a side view; "
+                    "a front view, e.g. tests/data/clips/phone_front_low.mp4, runs the face model too)")
     sp.add_argument("--model", default="full", help="lite, full or a .task path")
     sp.add_argument("--log", action="store_true", help="also write the JSON Lines log")
     sp.add_argument("--repeat", type=int, default=2, help="runs (the first warms caches)")
     bg = sub.add_parser("background", help="CPU share and memory of background mode at real speed")
-    bg.add_argument("--source", default=str(DEMO_CLIP), help="video whose frames play the camera (looped)")
+    bg.add_argument("--source", default=str(FRONT_CLIP), help="video whose frames play the camera (looped; default: "
+                    "the rendered laptop-webcam phone clip of tests/data, so the face model runs as it does at a desk)")
     bg.add_argument("--minutes", type=float, default=10.0, help="how long to run (default 10)")
     bg.add_argument("--model", default=None, help="pose model (default: background mode's, lite)")
     bg.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting")

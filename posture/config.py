@@ -165,6 +165,9 @@ class BackgroundSettings:
     camera_width: int = _opt(320, 0, 4096, unit="px", doc=N_(
         "ask the camera for frames this wide in the background (0: its default); a seated person needs "
         "no more"))
+    face_every_s: float = _opt(10.0, 0, 600, unit="s", doc=N_(
+        "in the background, look at the face again after this long at the latest while the body's head "
+        "landmarks hold still (at once when they move); 0: at every analysis"))
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ The stages live in the folders of the same names; this is the one place that run
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+import numpy as np
 
 from .config import Settings
 from .judge.bands import metric_bands
@@ -14,14 +13,18 @@ from .judge.breaks import BreakReminder
 from .judge.calibration import CalibrationRecorder
 from .judge.monitor import Monitor, judge_still
 from .judge.rules import Rule, awaiting_calibration, rules_from_settings
+from .measure.geometry import head_cue
 from .measure.metrics import compute_metrics
 from .measure.smoothing import Smoother
 from .pose.face import FaceModel, with_head
 from .pose.people import PersonSelector, PoseModel, UserFollower
 from .pose.view import ViewDetector, detect_view
 from .problems import KINDS
-from .types import Baseline, Event, Frame, Landmarks, Metrics, Observation
+from .types import Baseline, Event, Frame, HeadPose, Landmarks, Metrics, Observation
 
+# How far the body's head landmarks (in shoulder widths) may move before the background mode looks at
+# the face again.
+FACE_CUE_MOVE = 0.03
 DARK_HYSTERESIS = 1.2  # once too dark, light again only this much above pose.min_face_light
 # A face seen this recently and missing now is hidden (a hand, a mug, a turn away), not absent: the head
 # metrics are unknown then. One not seen for longer (poor light, a profile) leaves them to the body's
@@ -60,6 +63,12 @@ class Pipeline:
         self.last_view: str | None = None
         self.dark = False  # too dark around the face at the last frame
         self.face_seen: float | None = None  # when the user's face was last found (front view)
+        # In the background the face model runs again only when the body's head landmarks have moved,
+        # or after face_every_s at the latest; its last answer holds in between.
+        self.face_every_s = settings.background_mode.face_every_s if settings.background else 0.0
+        self._faces: list[HeadPose] = []
+        self._faces_t: float | None = None
+        self._faces_cue: np.ndarray | None = None
         self.recorder: CalibrationRecorder | None = None
         b = settings.breaks
         self.breaks = BreakReminder(b.after_min * 60, b.reset_min * 60) if b.enabled and not self.stills else None
@@ -112,7 +121,7 @@ class Pipeline:
             face_expected = False
             if view == "front" and self.settings.pose.face and not dark:  # the head's pose from the face
                 if self.face is not None:
-                    lm = with_head(lm, self.face.estimate_all(frame.image, frame.t))
+                    lm = with_head(lm, self._find_faces(frame, lm))
                 if lm.head is not None:
                     self.face_seen = frame.t
                 face_expected = not self.stills and self.face_seen is not None \
@@ -138,6 +147,18 @@ class Pipeline:
         bands = metric_bands(metrics, view_rules) if metrics is not None else {}
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
                            self.follower.count, presence, calibrated, dark, seen, awaiting)
+
+    def _find_faces(self, frame: Frame, lm: Landmarks) -> list[HeadPose]:
+        """The faces in the frame; in the background the last ones found, while the body's head
+        landmarks have not moved since (by ``FACE_CUE_MOVE`` shoulder widths) and ``face_every_s`` has
+        not passed: a still user costs one face inference in ``face_every_s``."""
+        assert self.face is not None
+        cue = head_cue(lm)
+        last = self._faces_t
+        still = self._faces_cue is not None and float(np.max(np.abs(cue - self._faces_cue))) < FACE_CUE_MOVE
+        if last is None or not (0 <= frame.t - last < self.face_every_s and still):
+            self._faces, self._faces_t, self._faces_cue = self.face.estimate_all(frame.image, frame.t), frame.t, cue
+        return self._faces
 
     def gap(self, t: float) -> None:
         """No frames for a while (camera lost): restart smoothing, do not count the time."""

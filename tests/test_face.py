@@ -207,3 +207,37 @@ def test_a_side_calibration_of_a_front_view_is_refused_for_its_view(tmp_path: Pa
     assert r.stderr.strip().splitlines()[-1] == (
         "posture-monitor: error: calibration refused: the camera sees you from the front, but the side profile "
         "needs a side view; move the camera or choose the profile that fits (--profile)")
+
+
+def test_in_the_background_the_face_is_looked_at_when_the_head_moves() -> None:
+    still = make_landmarks({LM.NOSE: (320, 200), LM.LEFT_EYE: (340, 180), LM.RIGHT_EYE: (300, 180),
+                            LM.LEFT_EAR: (370, 190), LM.RIGHT_EAR: (270, 190), LM.MOUTH_LEFT: (335, 225),
+                            LM.MOUTH_RIGHT: (305, 225), LM.LEFT_SHOULDER: (420, 330),
+                            LM.RIGHT_SHOULDER: (220, 330)})
+    bent = make_landmarks({**{i: tuple(still.px[i]) for i in range(33)}, LM.NOSE: (320, 240),
+                           LM.MOUTH_LEFT: (335, 260), LM.MOUTH_RIGHT: (305, 260)})
+
+    class Faces:
+        def __init__(self) -> None:
+            self.calls: list[float] = []
+
+        def estimate_all(self, image: np.ndarray, t: float) -> list[HeadPose]:
+            self.calls.append(t)
+            return [face_at(322, 202)]
+
+    faces = Faces()
+    settings = load_settings(None, {"source": "0", "view": "front", "background": True})
+    # Sitting still for 60 s, then bending the head down at 60 s.
+    pipe = Pipeline(FakePose(lambda t: still if t < 60 else bent), settings, face=faces)
+    blank = np.zeros((2, 2, 3), np.uint8)
+    obs = [pipe.process(Frame(blank, t, i)) for i, t in enumerate(np.arange(0.0, 62.0, 0.5))]
+    still_calls = [t for t in faces.calls if t < 60]
+    assert still_calls == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]  # every face_every_s (10 s) while still
+    assert 60.0 in faces.calls  # at once when the head moves
+    assert all(o.landmarks is not None and o.landmarks.head is not None for o in obs)  # held in between
+    # Outside the background mode the face is looked at in every analysed frame.
+    faces.calls.clear()
+    pipe = Pipeline(FakePose(still), load_settings(None, {"source": "0", "view": "front"}), face=faces)
+    for i, t in enumerate(np.arange(0.0, 5.0, 0.5)):
+        pipe.process(Frame(blank, t, i))
+    assert len(faces.calls) == 10

@@ -30,8 +30,11 @@ class EstimatorSpec:
     face: bool = False
 
     def features(self, lm: Landmarks, min_visibility: float = 0.5) -> np.ndarray | None:
-        """The feature vector, or None when a landmark it needs is not visible enough."""
+        """The feature vector, or None when a landmark it needs is not visible enough (or the body's
+        landmarks contradict the face they belong to: see :func:`pose_fits_face`)."""
         if not visible(lm, self.landmarks, min_visibility) or (self.face and not face_usable(lm)):
+            return None
+        if self.landmarks and face_usable(lm) and not pose_fits_face(lm):
             return None
         return np.asarray(self.compute(lm), dtype=float)
 
@@ -63,6 +66,23 @@ MOUTH = (LM.MOUTH_LEFT, LM.MOUTH_RIGHT)
 def face_usable(lm: Landmarks) -> bool:
     """The person's face was found, in front of the camera (its distance is measured)."""
     return lm.head is not None and lm.head.z_cm < 0
+
+
+# The body's shoulders span about 2.3 face widths and its ears 0.8 (rendered people, 1st-99th
+# percentiles 1.7-2.6 and 0.7-0.9 up to 30 deg of flexion; real shoulders are a little broader). Where
+# the pose model loses the person (a head bent far down before a low camera, a hand before the face)
+# its skeleton shrinks to a fraction of that while the face model still fits the face: the body's
+# landmarks then say nothing about the head.
+MIN_SHOULDERS_PER_FACE, MIN_EARS_PER_FACE = 1.3, 0.5
+
+
+def pose_fits_face(lm: Landmarks) -> bool:
+    """The body's shoulders and ears are about as far apart as the face they belong to says they are."""
+    assert lm.head is not None
+    face = max(lm.head.box[2] - lm.head.box[0], 1e-6)
+    shoulders = float(np.linalg.norm(lm.px[LM.LEFT_SHOULDER] - lm.px[LM.RIGHT_SHOULDER]))
+    ears = float(np.linalg.norm(lm.px[LM.LEFT_EAR] - lm.px[LM.RIGHT_EAR]))
+    return shoulders >= MIN_SHOULDERS_PER_FACE * face and ears >= MIN_EARS_PER_FACE * face
 
 
 def face_features(lm: Landmarks) -> tuple[float, float]:
@@ -123,28 +143,28 @@ FITTED: dict[tuple[str, str, str], tuple[tuple[float, ...], float]] = {
     ('neck_flexion_deg', 'side', 'side_no_ears'): ((-1.33311,), 74.1157),
     # calibrated leave-one-body-out MAE 6.15
     ('shoulder_angle_deg', 'side', 'side_shoulders'): ((-1.34938, 1.10482,), 96.8544),
-    # calibrated leave-one-body-out MAE 2.94
-    ('cva_deg', 'front', 'front_face'): ((187.591, -367.666, 226.744, 81.4455, 37.9225, 0.149891,), -134.016),
-    # calibrated leave-one-body-out MAE 4.38
-    ('cva_deg', 'front', 'front'): ((197.383, -373.596, 220.394, 95.8769,), 7.62684),
+    # calibrated leave-one-body-out MAE 2.66
+    ('cva_deg', 'front', 'front_face'): ((239.821, -266.49, 129.557, 47.1588, 46.5445, 0.0856804,), -192.506),
+    # calibrated leave-one-body-out MAE 4.22
+    ('cva_deg', 'front', 'front'): ((214.065, -370.076, 210.151, 93.1169,), 2.55451),
     # calibrated leave-one-body-out MAE 5.37
     ('cva_deg', 'front', 'face'): ((115.998, -0.337779,), -393.124),
-    # calibrated leave-one-body-out MAE 5.26
-    ('cva_deg', 'front', 'front_no_ears'): ((-155.29, 214.962, 22.816,), 19.2276),
-    # calibrated leave-one-body-out MAE 0.80
-    ('head_forward_cm', 'front', 'front_face'): ((-45.1673, 89.5724, -56.3993, -14.4594, -8.26276, -0.032532,), 42.2758),
-    # calibrated leave-one-body-out MAE 0.83
-    ('head_forward_cm', 'front', 'front'): ((-48.5922, 94.6373, -56.0487, -18.9211,), 10.9131),
+    # calibrated leave-one-body-out MAE 5.21
+    ('cva_deg', 'front', 'front_no_ears'): ((-180.399, 224.279, 36.5085,), 23.9522),
+    # calibrated leave-one-body-out MAE 0.81
+    ('head_forward_cm', 'front', 'front_face'): ((-43.7572, 92.2889, -59.1292, -15.2671, -8.03041, -0.034451,), 40.715),
+    # calibrated leave-one-body-out MAE 0.82
+    ('head_forward_cm', 'front', 'front'): ((-50.7532, 93.6732, -54.4107, -18.4027,), 11.6492),
     # calibrated leave-one-body-out MAE 1.30
     ('head_forward_cm', 'front', 'face'): ((-24.0022, 0.0673015,), 95.0293),
-    # calibrated leave-one-body-out MAE 1.17
-    ('head_forward_cm', 'front', 'front_no_ears'): ((40.8354, -52.4024, -3.45521,), 7.94355),
+    # calibrated leave-one-body-out MAE 1.13
+    ('head_forward_cm', 'front', 'front_no_ears'): ((50.3474, -55.5781, -9.00684,), 6.11963),
     # calibrated leave-one-body-out MAE 1.06
     ('neck_flexion_deg', 'front', 'face_pitch'): ((1.11594,), -3.59438),
     # calibrated leave-one-body-out MAE 6.39
-    ('neck_flexion_deg', 'front', 'front'): ((73.2903, -17.3273, -103.807, -33.1512,), 44.5887),
-    # calibrated leave-one-body-out MAE 6.85
-    ('neck_flexion_deg', 'front', 'front_no_ears'): ((15.5138, -90.9185, -29.3237,), 57.4934),
+    ('neck_flexion_deg', 'front', 'front'): ((78.7831, -17.3678, -106.391, -33.8686,), 43.1634),
+    # calibrated leave-one-body-out MAE 6.72
+    ('neck_flexion_deg', 'front', 'front_no_ears'): ((10.1195, -90.6516, -24.8192,), 58.7826),
 }
 
 

@@ -209,6 +209,16 @@ def front_face_heights(lm: Landmarks) -> tuple[float, float, float, float]:
             height(lm.px[LM.NOSE]), height(mid(lm, LM.MOUTH_LEFT, LM.MOUTH_RIGHT)))
 
 
+def head_cue(lm: Landmarks) -> np.ndarray:
+    """Where the body's head landmarks sit against the shoulders, in shoulder widths (the heights of
+    the ears, eyes, nose and mouth above the shoulder line, and the nose's offset across): a cheap sign
+    that the head has moved."""
+    ls, rs = lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER]
+    width = max(float(np.linalg.norm(ls - rs)), 1e-6)
+    across = float(lm.px[LM.NOSE, 0] - (ls[0] + rs[0]) / 2.0) / width
+    return np.array([*front_face_heights(lm), across])
+
+
 def trunk_inclination_world_deg(world: np.ndarray) -> float | None:
     """Forward lean of the hip -> shoulder line from vertical in the sagittal plane (world landmarks)."""
     fwd = body_forward_axis(world)
