@@ -511,6 +511,27 @@ def lean_tilt_cv(recs: Mapping[str, tuple[list[dict[str, str]], list[float], lis
 # clips: rendered desk and phone timelines with per-frame truth
 
 
+def judged_shares(obs: Sequence[Observation], labels: Sequence[str], fps: float = 10.0) -> dict[str, float]:
+    """The share of frames judged beyond a limit in the slump or phone hold ("posture"), upright outside
+    the 2 s around each change of label, and in the glances; and of the present frames, the share
+    where a problem awaits a calibration."""
+    near = np.zeros(len(labels), bool)
+    for i in range(1, len(labels)):
+        if labels[i] != labels[i - 1]:
+            near[max(0, i - int(2 * fps)):i + int(2 * fps)] = True
+    bad = np.array([any(s in BAD_STATES for s in o.states.values()) for o in obs])
+    lab = np.array(labels[:len(obs)])
+    out: dict[str, float] = {}
+    for key, mask in (("posture", np.isin(lab, ("slouch", "phone"))), ("upright", (lab == "upright") & ~near),
+                      ("glance", lab == "glance")):
+        if mask.any():
+            out[key] = float(bad[mask].mean())
+    present = np.array([o.present for o in obs])
+    if present.any():
+        out["awaiting"] = float(np.mean([bool(o.awaiting_calibration) for o, p in zip(obs, present) if p]))
+    return out
+
+
 def section_clips(root: Path, model: str, rep: Report) -> None:
     folder = root / "clips"
     rep.add("## clips: rendered desk and phone timelines", "",
@@ -520,6 +541,7 @@ def section_clips(root: Path, model: str, rep: Report) -> None:
             "during the glances or while the person is away; the phone clip raises the phone-posture "
             "alert when the delay is shorter than its 60 s hold (45 s here).", "")
     table = []
+    figures: list[dict[str, Any]] = []
     for name in ("desk_side", "desk_front_low", "phone_front_low"):
         path = folder / f"{name}.mp4"
         if not path.exists():
@@ -540,9 +562,20 @@ def section_clips(root: Path, model: str, rep: Report) -> None:
             bad_place = sum(1 for w in where if w in ("glance", "away", "upright"))
             listed = ", ".join(f"{e.kind} at {e.t:.1f} s (deviation from {e.start:.1f} s, {w})"
                                for e, w in zip(alerts, where)) or "none"
-            table.append((name, "yes" if calibrated else "no", len(alerts), bad_place, listed))
-    rep.table(["clip", "calibrated", "alerts", "alerts during upright, glance or away", "alerts"], table)
-    rep.figures["clips"] = [{"clip": r[0], "calibrated": r[1], "alerts": r[2], "misplaced": r[3]} for r in table]
+            judged = judged_shares(obs, [r["label"] for r in truth])
+            table.append((name, "yes" if calibrated else "no", *(f"{100 * judged[k]:.0f}%" if k in judged else "-"
+                                                                 for k in ("posture", "upright", "glance", "awaiting")),
+                          len(alerts), bad_place, listed))
+            figures.append({"clip": name, "calibrated": "yes" if calibrated else "no", "alerts": len(alerts),
+                            "misplaced": bad_place, **{f"judged_{k}": v for k, v in judged.items()}})
+    rep.table(["clip", "calibrated", "slump or phone hold judged", "upright judged (outside 2 s of a change)",
+               "glances judged", "present frames awaiting a calibration", "alerts",
+               "alerts during upright, glance or away", "alerts"], table)
+    rep.add("", "A frame is judged when any problem is beyond its limit (deviating or alerting); \"awaiting a "
+            "calibration\" counts the frames where a problem the view can show is not judged until the user "
+            "calibrates (forward head from the front): the app says \"not judged: calibrate\" there, never that "
+            "the posture was good.", "")
+    rep.figures["clips"] = figures
 
 
 # ---------------------------------------------------------------------------------------------

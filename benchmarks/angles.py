@@ -13,8 +13,9 @@ from posture.measure.geometry import front_face_heights, side_cva_proxy_deg, vis
 from . import fitting as F
 from .accuracy import Report, auc
 
+# Issue 12's targets for the error after the app's calibration, on bodies left out of the fit.
 TARGETS_DOC = {
-    ("cva_deg", "side"): 4.0, ("head_forward_cm", "front"): 1.0, ("neck_flexion_deg", "front"): 5.0,
+    ("cva_deg", "side"): 3.5, ("head_forward_cm", "front"): 0.7, ("neck_flexion_deg", "front"): 3.0,
 }
 
 
