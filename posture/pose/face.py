@@ -15,16 +15,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-import cv2
 import numpy as np
 
-from .._quiet import native_stderr_silenced
-from ..errors import ModelError
-from ..i18n import _
 from ..types import LM, HeadPose, Landmarks
-from .landmarker import shipped_model
+from .landmarker import TaskModel, shipped_model
 
 FACE_MODEL = "face_landmarker.task"
 NOSE_TIP = 1  # face-mesh index of the nose tip
@@ -56,7 +52,7 @@ class FaceModel(Protocol):
     def estimate_all(self, image_bgr: np.ndarray, t: float) -> list[HeadPose]: ...
 
 
-class FaceEstimator:
+class FaceEstimator(TaskModel):
     """MediaPipe FaceLandmarker: the faces in a frame with their head pose.
 
     In video mode (the default) the model follows the face from frame to frame and needs strictly
@@ -69,6 +65,8 @@ class FaceEstimator:
         num_faces: how many faces to look for (a second face costs about 40 % more in video mode).
     """
 
+    KIND = "face"
+
     def __init__(self, model: str | None = None, *, video: bool = True, num_faces: int = 1) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -78,28 +76,11 @@ class FaceEstimator:
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
             num_faces=num_faces, output_face_blendshapes=False, output_facial_transformation_matrixes=True)
-        try:
-            with native_stderr_silenced():
-                self._landmarker = vision.FaceLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(_("cannot load face model {path}: {problem}").format(
-                path=self.model_path, problem=first)) from None
-        self._last_ms = -1
-        self._calls = 0
+        self._load(vision.FaceLandmarker, options)
 
     def estimate_all(self, image_bgr: np.ndarray, t: float) -> list[HeadPose]:
         """The head pose of every face found in a BGR image at time ``t`` seconds."""
-        import mediapipe as mp
-
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._calls < 2:  # the first inferences log warnings from native code
-            with native_stderr_silenced():
-                result = self._detect(image, t)
-        else:
-            result = self._detect(image, t)
-        self._calls += 1
+        result = self._run(image_bgr, t)
         h, w = image_bgr.shape[:2]
         out = []
         for points, matrix in zip(result.face_landmarks or [], result.facial_transformation_matrixes or []):
@@ -108,24 +89,6 @@ class FaceEstimator:
             nose = (float(xy[NOSE_TIP, 0]), float(xy[NOSE_TIP, 1]))
             out.append(head_pose(np.asarray(matrix), nose, (float(x0), float(y0), float(x1), float(y1))))
         return out
-
-    def _detect(self, image: Any, t: float) -> Any:
-        if self.video:
-            ms = max(int(round(t * 1000.0)), self._last_ms + 1)
-            self._last_ms = ms
-            return self._landmarker.detect_for_video(image, ms)
-        return self._landmarker.detect(image)
-
-    def close(self) -> None:
-        """Release the landmarker."""
-        with native_stderr_silenced():
-            self._landmarker.close()
-
-    def __enter__(self) -> "FaceEstimator":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def nose_distance(lm: Landmarks, head: HeadPose) -> float:

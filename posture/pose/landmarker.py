@@ -1,6 +1,6 @@
 """Pose estimation: MediaPipe Tasks PoseLandmarker behind a small adapter.
 
-This is the only module that imports MediaPipe. It turns a BGR frame into the
+This module and face.py are the only ones that import MediaPipe. It turns a BGR frame into the
 :class:`~posture.types.Landmarks` of everyone found in it, with the light around each face measured.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import cv2
 import numpy as np
@@ -57,7 +57,64 @@ def resolve_model(spec: str) -> Path:
     return path
 
 
-class PoseEstimator:
+class TaskModel:
+    """What MediaPipe's Tasks landmarkers (pose, face) share: loading with a clear error, timestamps
+    that strictly increase in video mode, native warnings kept off the terminal, closing.
+
+    Subclasses set ``model_path`` and ``video`` and call :meth:`_load` with their landmarker class and
+    options; :meth:`_run` runs it on a BGR image.
+    """
+
+    model_path: Path
+    video: bool
+    KIND = "pose"  # for the error message
+
+    def _load(self, landmarker_class: Any, options: Any) -> None:
+        try:
+            with native_stderr_silenced():
+                self._landmarker = landmarker_class.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            message = _("cannot load pose model {path}: {problem}") if self.KIND == "pose" else \
+                _("cannot load face model {path}: {problem}")
+            raise ModelError(message.format(path=self.model_path, problem=first)) from None
+        self._last_ms = -1
+        self._calls = 0
+
+    def _run(self, image_bgr: np.ndarray, t: float) -> Any:
+        """The landmarker's result for a BGR image at time ``t`` seconds."""
+        import mediapipe as mp
+
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._calls < 2:  # the first inferences log warnings from native code
+            with native_stderr_silenced():
+                result = self._detect(image, t)
+        else:
+            result = self._detect(image, t)
+        self._calls += 1
+        return result
+
+    def _detect(self, image: Any, t: float) -> Any:
+        if self.video:
+            ms = max(int(round(t * 1000.0)), self._last_ms + 1)
+            self._last_ms = ms
+            return self._landmarker.detect_for_video(image, ms)
+        return self._landmarker.detect(image)
+
+    def close(self) -> None:
+        """Release the landmarker."""
+        with native_stderr_silenced():
+            self._landmarker.close()
+
+    def __enter__(self) -> "Self":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PoseEstimator(TaskModel):
     """MediaPipe PoseLandmarker for one person.
 
     In video mode (the default) the landmarker tracks the person from frame to frame and needs
@@ -87,15 +144,7 @@ class PoseEstimator:
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
-        try:
-            with native_stderr_silenced():
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError, OSError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(_("cannot load pose model {path}: {problem}").format(
-                path=self.model_path, problem=first)) from None
-        self._last_ms = -1
-        self._calls = 0
+        self._load(vision.PoseLandmarker, options)
 
     def estimate(self, image_bgr: np.ndarray, t: float) -> Landmarks | None:
         """Landmarks of the most confidently found person, or None if nobody is there."""
@@ -104,37 +153,10 @@ class PoseEstimator:
 
     def estimate_all(self, image_bgr: np.ndarray, t: float) -> list[Landmarks]:
         """Landmarks of everyone found in a BGR image at time ``t`` seconds (possibly nobody)."""
-        import mediapipe as mp
-
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._calls < 2:  # the first inferences log warnings from native code
-            with native_stderr_silenced():
-                result = self._detect(mp_image, t)
-        else:
-            result = self._detect(mp_image, t)
-        self._calls += 1
+        result = self._run(image_bgr, t)
         h, w = image_bgr.shape[:2]
         return [with_face_light(landmarks_from_result(result, (w, h), i), image_bgr)
                 for i in range(len(result.pose_landmarks or []))]
-
-    def _detect(self, mp_image: Any, t: float) -> Any:
-        if self.video:
-            ms = max(int(round(t * 1000.0)), self._last_ms + 1)
-            self._last_ms = ms
-            return self._landmarker.detect_for_video(mp_image, ms)
-        return self._landmarker.detect(mp_image)
-
-    def close(self) -> None:
-        """Release the landmarker."""
-        with native_stderr_silenced():
-            self._landmarker.close()
-
-    def __enter__(self) -> "PoseEstimator":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def landmarks_from_result(result: Any, image_size: tuple[int, int], index: int = 0) -> Landmarks:
