@@ -201,14 +201,6 @@ PROBLEMS: tuple[Problem, ...] = (
 
 PROBLEM: Mapping[str, Problem] = {p.kind: p for p in PROBLEMS}
 KINDS = tuple(p.kind for p in PROBLEMS)
-BY_PRIORITY = tuple(sorted(KINDS, key=lambda k: PROBLEM[k].priority))
-
-
-def problem(kind: str) -> Problem:
-    """The problem of an alert kind."""
-    return PROBLEM[kind]
-
-
 def _check_table() -> None:
     for p in PROBLEMS:
         unknown = set(p.waits_for) - set(PROBLEM)

@@ -107,7 +107,7 @@ class TaskModel:
         with native_stderr_silenced():
             self._landmarker.close()
 
-    def __enter__(self) -> "Self":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
