@@ -87,6 +87,8 @@ class Pipeline:
             self.settings.rules, self.settings.alerts.release_fraction, baseline)
         self.monitor.set_rules(self.rules)
         self.awaiting = awaiting_calibration(self.settings.rules, baseline)
+        yaw = baseline.median("head_yaw_deg") if baseline is not None else None
+        self.upright_yaw = yaw if yaw is not None else 0.0
         self.selector.set_reference(baseline.position if baseline is not None else None)
 
     def start_calibration(self, recorder: CalibrationRecorder) -> None:
@@ -127,7 +129,8 @@ class Pipeline:
                 face_expected = not self.stills and self.face_seen is not None \
                     and 0 <= frame.t - self.face_seen <= FACE_MEMORY_S
             raw = Metrics(view=view) if dark else compute_metrics(
-                lm, view, min_visibility=self.settings.pose.min_visibility, face_expected=face_expected)
+                lm, view, min_visibility=self.settings.pose.min_visibility, face_expected=face_expected,
+                upright_yaw_deg=self.upright_yaw)
         self.dark = dark
         if self.recorder is not None:
             self.recorder.add(raw, lm, frame.t, dark=dark, seen=seen)

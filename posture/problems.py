@@ -176,9 +176,13 @@ PROBLEMS: tuple[Problem, ...] = (
     Problem(
         "slump", "trunk_inclination_deg", +1, N_("slumped trunk"), N_("Slump"),
         N_("Slumped for {duration}: sit up and rest your back against the chair"),
-        # Trunk flexion 0-20 deg is acceptable (ISO 11226); RULA trunk 20-60 deg scores 3.
+        # Trunk flexion 0-20 deg is acceptable (ISO 11226); RULA trunk 20-60 deg scores 3. From the
+        # front the bend is read from the shoulders coming nearer the camera (and so growing in the
+        # picture, the face with them), which only a calibration can turn into a change from upright:
+        # judged there against the same 20 deg.
         dict(limit=C.ISO_TRUNK_ACCEPTABLE_DEG, neutral=0.0, front_limit=C.ISO_TRUNK_ACCEPTABLE_DEG,
-             front_neutral=0.0, delta=C.ISO_TRUNK_ACCEPTABLE_DEG, front_delta=C.ISO_TRUNK_ACCEPTABLE_DEG),
+             front_neutral=0.0, delta=C.ISO_TRUNK_ACCEPTABLE_DEG, front_delta=C.ISO_TRUNK_ACCEPTABLE_DEG,
+             front_calibrated_only=True),
         frozenset({"desk", "side"}), priority=1, hold_table=C.ISO_TRUNK_HOLD),
     Problem(
         "lean", "lateral_lean_deg", 0, N_("leaning sideways"), N_("Lean"),

@@ -15,6 +15,7 @@ import pytest
 
 from posture.config import load_settings
 from posture.judge.calibration import CalibrationRecorder
+from posture.measure.metrics import compute_metrics
 from posture.measure.geometry import roll_deg
 from posture.pipeline import Pipeline
 from posture.pose.face import FaceEstimator, head_pose, match_face, with_head
@@ -241,3 +242,25 @@ def test_in_the_background_the_face_is_looked_at_when_the_head_moves() -> None:
     for i, t in enumerate(np.arange(0.0, 5.0, 0.5)):
         pipe.process(Frame(blank, t, i))
     assert len(faces.calls) == 10
+
+
+def test_a_look_to_the_side_is_not_read_as_a_posture() -> None:
+    body = make_landmarks({LM.NOSE: (320, 200), LM.LEFT_EYE: (340, 180), LM.RIGHT_EYE: (300, 180),
+                           LM.LEFT_EAR: (370, 190), LM.RIGHT_EAR: (270, 190), LM.MOUTH_LEFT: (335, 225),
+                           LM.MOUTH_RIGHT: (305, 225), LM.LEFT_SHOULDER: (420, 330), LM.RIGHT_SHOULDER: (220, 330)})
+
+    def looking(yaw: float) -> Landmarks:
+        head = HeadPose(30.0, yaw, 12.0, 0.0, 0.0, -45.0, (322, 202), (262, 122, 382, 262))
+        return with_head(body, [head])
+
+    straight = compute_metrics(looking(5.0), "front")
+    assert straight.neck_flexion_deg is not None and straight.head_tilt_deg == pytest.approx(12.0)
+    # Turned 35 deg to a second screen: the head's pitch and roll say nothing about the neck's posture.
+    aside = compute_metrics(looking(35.0), "front")
+    assert aside.neck_flexion_deg is None and aside.head_tilt_deg is None and aside.cva_deg is None
+    assert aside.head_yaw_deg == 35.0  # logged all the same
+    assert aside.lateral_lean_deg == pytest.approx(0.0)  # the shoulders alone: level
+    # A camera beside the screen: the user faces it turned 35 deg when upright, and is judged there.
+    beside = compute_metrics(looking(35.0), "front", upright_yaw_deg=32.0)
+    assert beside.neck_flexion_deg == pytest.approx(straight.neck_flexion_deg)
+    assert beside.head_tilt_deg == pytest.approx(12.0)

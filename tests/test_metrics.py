@@ -167,7 +167,7 @@ def test_front_lean_and_tilt(deg: float) -> None:
     assert hidden.lateral_lean_deg == pytest.approx(deg)
 
 
-def test_world_view_and_trunk() -> None:
+def test_world_view() -> None:
     # World: shoulders 36 cm apart along x, straight above the hips.
     world = {LM.LEFT_SHOULDER: (0.18, -0.45, 0.0), LM.RIGHT_SHOULDER: (-0.18, -0.45, 0.0),
              LM.LEFT_EAR: (0.07, -0.62, -0.05), LM.RIGHT_EAR: (-0.07, -0.62, -0.05),
@@ -175,18 +175,28 @@ def test_world_view_and_trunk() -> None:
     lm = make_landmarks(**front_person(), world=world)
     assert shoulder_yaw_deg(lm) == pytest.approx(0.0, abs=1e-6)
     assert detect_view(lm) == "front"
-    assert compute_metrics(lm, "front").trunk_inclination_deg == pytest.approx(0.0, abs=1e-9)
-    # Shoulders 10 cm ahead of the hips (towards the camera, where the nose points): 12.5 deg forward.
-    leaning = dict(world)
-    leaning[LM.LEFT_SHOULDER] = (0.18, -0.40, -0.0953)
-    leaning[LM.RIGHT_SHOULDER] = (-0.18, -0.40, -0.0953)
-    incl = compute_metrics(make_landmarks(**front_person(), world=leaning), "front").trunk_inclination_deg
-    assert incl == pytest.approx(math.degrees(math.atan2(0.0953, 0.40)), abs=0.01)
     # Turn the shoulder line 80 deg out of the image plane: a side view.
     side_world = dict(world)
     side_world[LM.LEFT_SHOULDER] = (0.03, -0.45, 0.18)
     side_world[LM.RIGHT_SHOULDER] = (-0.03, -0.45, -0.18)
     assert detect_view(make_landmarks(**front_person(), world=side_world)) == "side"
+
+
+def test_a_forward_bend_from_the_front_is_the_shoulders_coming_nearer() -> None:
+    # Shoulders 200 px apart in a 640 px picture from a 60 deg webcam: they are f/(1.3 w) trunk lengths
+    # away. Bending the trunk 20 deg forward about the hips brings them sin(20 deg) trunk lengths nearer.
+    upright = make_landmarks(**front_person(), size=(640, 480))
+    f = 320 / math.tan(math.radians(30))
+    distance = f / (1.3 * 200)  # in trunk lengths
+    grown = 200 * distance / (distance - math.sin(math.radians(20)))
+    bent = make_landmarks({LM.LEFT_SHOULDER: (320 + grown / 2, 330), LM.RIGHT_SHOULDER: (320 - grown / 2, 330)},
+                          size=(640, 480))
+    change = compute_metrics(bent, "front").trunk_inclination_deg - compute_metrics(upright, "front").trunk_inclination_deg
+    assert change == pytest.approx(math.degrees(math.sin(math.radians(20))))
+    # The same picture at twice the resolution reads the same.
+    double = make_landmarks({LM.LEFT_SHOULDER: (840, 600), LM.RIGHT_SHOULDER: (440, 600)}, size=(1280, 960))
+    assert compute_metrics(double, "front").trunk_inclination_deg == \
+        pytest.approx(compute_metrics(upright, "front").trunk_inclination_deg)
 
 
 def test_view_from_image_without_world_landmarks() -> None:

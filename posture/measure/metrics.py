@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..types import LM, VIEWS, Landmarks, Metrics
 from .estimators import ESTIMATED, EYES, HIPS, SHOULDERS, estimate
-from .geometry import (facing_sign, inclination_from_vertical_deg, mid, roll_deg, trunk_inclination_world_deg,
+from .geometry import (facing_sign, front_trunk_inclination_deg, inclination_from_vertical_deg, mid, roll_deg,
                        trunk_roll_deg, visible)
 
 
@@ -17,8 +17,16 @@ from .geometry import (facing_sign, inclination_from_vertical_deg, mid, roll_deg
 # with full confidence behind a hand (docs/accuracy.md, robustness).
 FACE_METRICS = ("cva_deg", "head_forward_cm", "neck_flexion_deg", "head_tilt_deg")
 
+# A look to the side (a second screen, a colleague) is not a posture: with the head turned further than
+# this from where it faces when upright (the calibration's yaw, else straight at the camera), the head
+# metrics are unknown and the lean is read off the shoulders alone (the ears swing with the turn).
+# Reading across a screen turns the head less: the eyes take most of a gaze shift up to about 20 deg
+# (Freedman 2008), and the rendered people sway +-2.5 deg.
+HEAD_TURN_LIMIT_DEG = 20.0
 
-def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5, face_expected: bool = False) -> Metrics:
+
+def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5, face_expected: bool = False,
+                    upright_yaw_deg: float = 0.0) -> Metrics:
     """Every metric for one person in one frame.
 
     Args:
@@ -27,10 +35,14 @@ def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5, fa
         min_visibility: landmarks below this visibility or presence make their metrics unknown.
         face_expected: the person's face was found a moment ago: in the front view, without it now the
             head metrics are unknown instead of falling back to the body's landmarks.
+        upright_yaw_deg: where the head faces when the user sits upright (the calibration's head turn):
+            turned further than ``HEAD_TURN_LIMIT_DEG`` from it, the head is not judged.
     """
     if view not in VIEWS:
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
-    hidden = view == "front" and face_expected and lm.head is None
+    turned = view == "front" and lm.head is not None \
+        and abs(lm.head.yaw_deg - upright_yaw_deg) > HEAD_TURN_LIMIT_DEG
+    hidden = view == "front" and (face_expected and lm.head is None or turned)
     values: dict[str, float | None] = {}
     for quantity, v in ESTIMATED:
         if v == view and not (hidden and quantity in FACE_METRICS):
@@ -42,7 +54,7 @@ def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5, fa
             values["trunk_inclination_deg"] = inclination_from_vertical_deg(
                 mid(lm, *HIPS), mid(lm, *SHOULDERS), facing_sign(lm))
     else:
-        if shoulders and visible(lm, (LM.LEFT_EAR, LM.RIGHT_EAR), min_visibility):
+        if shoulders and visible(lm, (LM.LEFT_EAR, LM.RIGHT_EAR), min_visibility) and not turned:
             values["lateral_lean_deg"] = trunk_roll_deg(lm)
         elif shoulders:  # ears hidden: the shoulder line alone (it tells a lean from a tilt less well)
             values["lateral_lean_deg"] = roll_deg(lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER])
@@ -50,12 +62,14 @@ def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5, fa
         if head is not None:
             values.update(head_pitch_deg=head.pitch_deg, head_yaw_deg=head.yaw_deg, head_roll_deg=head.roll_deg,
                           face_x_cm=head.x_cm, face_y_cm=head.y_cm, face_z_cm=head.z_cm)
-        if head is not None and shoulders:
+        if turned:
+            pass  # a look to the side: the head is not judged
+        elif head is not None and shoulders:
             # The head against the trunk: the face's roll less the shoulder line's, so that a sideways
             # lean, which carries the head with the trunk, is not also a head tilt (docs/accuracy.md).
             values["head_tilt_deg"] = head.roll_deg - roll_deg(lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER])
         elif visible(lm, EYES, min_visibility) and not hidden:
             values["head_tilt_deg"] = roll_deg(lm.px[LM.LEFT_EYE], lm.px[LM.RIGHT_EYE])
-        if shoulders and hips and lm.world is not None:
-            values["trunk_inclination_deg"] = trunk_inclination_world_deg(lm.world)
+        if shoulders:  # judged only against a calibration (the slump's front_calibrated_only)
+            values["trunk_inclination_deg"] = front_trunk_inclination_deg(lm)
     return Metrics(view=view, **values)
