@@ -264,3 +264,22 @@ def test_a_look_to_the_side_is_not_read_as_a_posture() -> None:
     beside = compute_metrics(looking(35.0), "front", upright_yaw_deg=32.0)
     assert beside.neck_flexion_deg == pytest.approx(straight.neck_flexion_deg)
     assert beside.head_tilt_deg == pytest.approx(12.0)
+
+
+def test_the_whole_person_coming_nearer_is_not_a_forward_head() -> None:
+    """A chair moved in brings face and shoulders nearer together: the picture grows about its centre
+    and the face's distance shrinks by the same ratio; the head is no further forward of the shoulders."""
+    points = {LM.NOSE: (320, 200), LM.LEFT_EYE: (340, 180), LM.RIGHT_EYE: (300, 180), LM.LEFT_EAR: (370, 190),
+              LM.RIGHT_EAR: (270, 190), LM.MOUTH_LEFT: (335, 225), LM.MOUTH_RIGHT: (305, 225),
+              LM.LEFT_SHOULDER: (430, 330), LM.RIGHT_SHOULDER: (210, 330)}
+
+    def seen_at(scale: float, z_cm: float) -> float | None:
+        grown = {k: (320 + (x - 320) * scale, 240 + (y - 240) * scale) for k, (x, y) in points.items()}
+        nose = grown[LM.NOSE]
+        head = HeadPose(3.0, 0.0, 0.0, 0.0, 0.0, z_cm, nose, (nose[0] - 60, nose[1] - 80, nose[0] + 60, nose[1] + 60))
+        return compute_metrics(with_head(make_landmarks(grown), [head]), "front").head_forward_cm
+
+    far, near = seen_at(1.0, -60.0), seen_at(1.25, -48.0)
+    assert far is not None and near == pytest.approx(far, abs=1e-6)
+    # The face alone coming 12 cm nearer is a head forward of the shoulders.
+    assert seen_at(1.0, -48.0) > far + 1.0
