@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError
+from .errors import ConfigError, brief, brief_text
 from .i18n import LANGUAGES, N_, _
-from .problems import PROBLEMS, PROFILES
+from .problems import PROBLEM, PROBLEMS, PROFILES
 
 VIEWS = ("auto", "front", "side")
 
@@ -264,7 +266,7 @@ PROFILE_PRESETS: dict[str, dict[str, Any]] = {
 
 def is_camera_source(source: str) -> bool:
     """True for a camera index (``0``) or a video device path (``/dev/video0``)."""
-    return source.isdigit() or source.startswith("/dev/video")
+    return (source.isascii() and source.isdigit()) or source.startswith("/dev/video")
 
 
 # The units of settings, for translation where they are shown.
@@ -283,6 +285,9 @@ def _describe_range(f: dataclasses.Field[Any]) -> str:
     return _("{lo} to {hi}").format(lo=str(meta["lo"]), hi=str(meta["hi"])) + unit  # settings syntax: 0.5
 
 
+MAX_TEXT_SETTING = 4096  # a name, a path or a language code; more is a mistake
+
+
 def _check_value(key: str, f: dataclasses.Field[Any], value: Any) -> Any:
     """Validate one leaf value against its field; returns it coerced to the field's type."""
     meta = f.metadata
@@ -294,30 +299,42 @@ def _check_value(key: str, f: dataclasses.Field[Any], value: Any) -> Any:
     if ftype == "bool":
         if isinstance(value, bool):
             return value
-        raise ConfigError(_("{key} = {value!r} is not allowed: use true or false").format(key=key, value=value))
+        raise ConfigError(_("{key} = {value} is not allowed: use true or false").format(key=key, value=brief(value)))
     if ftype.startswith("str"):
         if not isinstance(value, str):
             value = str(value)
+        if len(value) > MAX_TEXT_SETTING:
+            raise ConfigError(_("{key} = {value} is too long: at most {n} characters").format(
+                key=key, value=brief(value), n=MAX_TEXT_SETTING))
         if meta.get("choices") and value not in meta["choices"]:
-            raise ConfigError(_("{key} = {value!r} is not allowed: use one of {choices}").format(
-                key=key, value=value, choices=", ".join(meta["choices"])))
+            raise ConfigError(_("{key} = {value} is not allowed: use one of {choices}").format(
+                key=key, value=brief(value), choices=", ".join(meta["choices"])))
         return value
     numeric = ftype.startswith(("float", "int"))
     if numeric:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(_("{key} = {value!r} is not a number: allowed {allowed}").format(
-                key=key, value=value, allowed=_describe_range(f)))
-        if ftype.startswith("int"):
-            if float(value) != int(value):
-                raise ConfigError(_("{key} = {value!r} must be a whole number: allowed {allowed}").format(
-                    key=key, value=value, allowed=_describe_range(f)))
-            value = int(value)
-        else:
-            value = float(value)
+            raise ConfigError(_("{key} = {value} is not a number: allowed {allowed}").format(
+                key=key, value=brief(value), allowed=_describe_range(f)))
         lo, hi = meta.get("lo"), meta.get("hi")
-        if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ConfigError(_("{key} = {value!r} is out of range: allowed {allowed}").format(
-                key=key, value=value, allowed=_describe_range(f)))
+
+        def out_of_range() -> ConfigError:
+            return ConfigError(_("{key} = {value} is out of range: allowed {allowed}").format(
+                key=key, value=brief(value), allowed=_describe_range(f)))
+
+        if not ftype.startswith("int"):
+            try:
+                value = float(value)
+            except OverflowError:  # an integer beyond any float
+                raise out_of_range() from None
+        if isinstance(value, float) and not math.isfinite(value):  # nan, inf, or a number beyond a float
+            raise out_of_range()
+        if (lo is not None and value < lo) or (hi is not None and value > hi):  # exact, even for huge integers
+            raise out_of_range()
+        if ftype.startswith("int"):
+            if isinstance(value, float) and not value.is_integer():
+                raise ConfigError(_("{key} = {value} must be a whole number: allowed {allowed}").format(
+                    key=key, value=brief(value), allowed=_describe_range(f)))
+            return int(value)
         return value
     raise TypeError(f"{key}: unsupported setting type {ftype}")  # a programming error, never user input
 
@@ -328,8 +345,8 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         key = prefix + unknown[0]
-        raise ConfigError(_("unknown setting '{key}' (known here: {known})").format(
-            key=key, known=", ".join(sorted(fields))))
+        raise ConfigError(_("unknown setting {key} (known here: {known})").format(
+            key=brief(key), known=", ".join(sorted(fields))))
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         key = prefix + name
@@ -337,7 +354,7 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str = "") -> Any:
             default_obj = f.default_factory()
             sub = data.get(name, {})
             if not isinstance(sub, Mapping):
-                raise ConfigError(_("{key} must be a table of settings, not {value!r}").format(key=key, value=sub))
+                raise ConfigError(_("{key} must be a table of settings, not {value}").format(key=key, value=brief(sub)))
             kwargs[name] = _build(type(default_obj), merge(_as_dict(default_obj), sub), key + ".")
         elif name in data:
             kwargs[name] = _check_value(key, f, data[name])
@@ -354,10 +371,18 @@ def _check_consistency(obj: Any, prefix: str) -> None:
             key=prefix + "alert_after_s", value=repr(obj.alert_after_s), lower=prefix + "glance_s",
             glance=repr(obj.glance_s)))
     if isinstance(obj, RuleSettings) and obj.enabled:
+        problem = PROBLEM.get(prefix.rstrip(".").rpartition(".")[2])
+        direction = problem.direction if problem is not None else 0
         for limit, neutral in (("limit", "neutral"), ("front_limit", "front_neutral")):
-            if getattr(obj, limit) == getattr(obj, neutral):
+            span = getattr(obj, limit) - getattr(obj, neutral)
+            if span == 0:
                 raise ConfigError(_("{key} = {value} must differ from {other}").format(
                     key=prefix + limit, value=repr(getattr(obj, limit)), other=prefix + neutral))
+            if span * (direction or 1) < 0:  # the limit must lie on the worse side of upright
+                message = _("{key} = {value} must lie above {other} ({neutral}): higher is worse") \
+                    if direction >= 0 else _("{key} = {value} must lie below {other} ({neutral}): lower is worse")
+                raise ConfigError(message.format(key=prefix + limit, value=repr(getattr(obj, limit)),
+                                                 other=prefix + neutral, neutral=repr(getattr(obj, neutral))))
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -376,19 +401,35 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB; anything near this is not one
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML config file; a missing or malformed file is a ConfigError."""
+    """Read a TOML config file; a missing, unreadable, oversized or malformed file, or one that is not a
+    regular file (a folder, a device, a pipe: reading those could block or never end), is a ConfigError."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(_("config file {path} is not a regular file").format(path=brief_text(str(p))))
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(_("config file {path} is too large ({size} bytes; a settings file is a few kB)").format(
+                path=brief_text(str(p)), size=info.st_size))
+        with open(p, "rb") as fh:
+            text = fh.read(MAX_CONFIG_BYTES + 1).decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError(_("config file not found: {path}").format(path=p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(_("cannot read config file {path}: {problem}").format(path=p, problem=exc)) from None
+        raise ConfigError(_("config file not found: {path}").format(path=brief_text(str(p)))) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(_("cannot read config file {path}: {problem}").format(
+            path=brief_text(str(p)), problem=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("config file {path} is not valid TOML: {problem}").format(path=p, problem=exc)) from None
+        raise ConfigError(_("config file {path} is not valid TOML: {problem}").format(path=brief_text(str(p)),
+                                                                                     problem=exc)) from None
+    except RecursionError:
+        raise ConfigError(_("config file {path} is not valid TOML: nested too deeply").format(
+            path=brief_text(str(p)))) from None
 
 
 def parse_assignment(text: str) -> dict[str, Any]:
@@ -399,10 +440,10 @@ def parse_assignment(text: str) -> dict[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ConfigError(_("--set expects KEY=VALUE, got {value!r}").format(value=text))
+        raise ConfigError(_("--set expects KEY=VALUE, got {value}").format(value=brief(text)))
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw.strip()
     nested: dict[str, Any] = {}
     node = nested
@@ -432,8 +473,8 @@ def load_settings(file_data: Mapping[str, Any] | None = None,
         overrides["lang"] = system_language(env)
     profile = overrides.get("profile", file_data.get("profile", Settings.profile))
     if profile not in PROFILES:
-        raise ConfigError(_("{key} = {value!r} is not allowed: use one of {choices}").format(
-            key="profile", value=profile, choices=", ".join(PROFILES)))
+        raise ConfigError(_("{key} = {value} is not allowed: use one of {choices}").format(
+            key="profile", value=brief(profile), choices=", ".join(PROFILES)))
     layered = merge(merge(PROFILE_PRESETS[profile], file_data), overrides)
     settings: Settings = _build(Settings, layered)
     return settings

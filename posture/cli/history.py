@@ -9,10 +9,11 @@ import datetime as dt
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import PostureError
+from ..errors import PostureError, brief_text
 from ..i18n import LANGUAGES, _, ngettext
 from ..storage import queries as q
 from ..storage.calibrations import person_files
@@ -20,27 +21,50 @@ from ..storage.db import SCHEMA_VERSION, HistoryError, RecordingLock, connect, d
 from ..storage.maintenance import delete_person, delete_sessions
 
 
+# The days a history can hold: from the Unix epoch to well before the calendar ends (a day's end is
+# taken as the next day's start).
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 2), dt.date(9999, 12, 30)
+MAX_DAYS = 36_500  # a hundred years
+MAX_ID = 2 ** 63 - 1  # SQLite's largest integer
+
+
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}").format(text=text)) from None
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text}").format(text=brief_text(text))) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(_("{text} is out of range: from {first} to {last}").format(
+            text=text, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+    return day
 
 
-def _positive(text: str) -> int:
+def _whole(text: str, most: int) -> int:
     try:
-        n = int(text)
+        n = int(text) if text.isascii() else 0
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(_("not a whole number of at least 1: {text}").format(text=text))
+        raise argparse.ArgumentTypeError(_("not a whole number of at least 1: {text}").format(text=brief_text(text)))
+    if n > most:
+        raise argparse.ArgumentTypeError(_("{text} is out of range: at most {most}").format(
+            text=brief_text(text), most=most))
     return n
+
+
+def _positive(text: str) -> int:
+    """A session number."""
+    return _whole(text, MAX_ID)
+
+
+def _days(text: str) -> int:
+    return _whole(text, MAX_DAYS)
 
 
 def _selection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--session", type=_positive, action="append", default=[], metavar="ID",
                    help=_("a session by its number (repeatable; see posture-monitor history)"))
-    p.add_argument("--days", type=_positive, metavar="N", help=_("the last N days, today included"))
+    p.add_argument("--days", type=_days, metavar="N", help=_("the last N days, today included"))
     p.add_argument("--from", dest="since", type=_date, metavar="DATE", help=_("from this day (YYYY-MM-DD)"))
     p.add_argument("--to", dest="until", type=_date, metavar="DATE", help=_("up to and including this day"))
     p.add_argument("--data-dir", metavar="DIR",
@@ -73,6 +97,17 @@ def _remove_files(folders: Sequence[Path]) -> bool:
             raise HistoryError(_("the sessions are deleted, but {path} could not be removed: {problem}").format(
                 path=folder, problem=exc.strerror or exc)) from None
     return removed
+
+
+def _note_damage(conn: Any) -> None:
+    """Say on stderr what of a damaged history is left out (the rest is read as usual)."""
+    damage = q.damage(conn)
+    if damage.sessions:
+        print(_("note: the history has damaged sessions, left out: {ids}").format(
+            ids=", ".join(str(i) for i in damage.sessions[:20]) + (" ..." if len(damage.sessions) > 20 else "")),
+            file=sys.stderr)
+    if damage.rows:
+        print(_("note: the history has {n} damaged rows, left out").format(n=damage.rows), file=sys.stderr)
 
 
 def _data_path(args: argparse.Namespace) -> Path:
@@ -132,6 +167,7 @@ def report_main(args: argparse.Namespace) -> int:
     person = args.person or default_person()
     path = db_path(_data_path(args))
     conn = connect(path, create=False)
+    _note_damage(conn)
     try:
         selection = _selection(args, person)
         if args.compare is None and selection == q.Selection(person=person):  # nothing chosen: the last session
@@ -200,6 +236,7 @@ def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen:
 def history_main(args: argparse.Namespace) -> int:
     path = db_path(_data_path(args))
     conn = connect(path, create=False)
+    _note_damage(conn)
     try:
         selection = _selection(args, args.person)
         chosen = selection != q.Selection(person=args.person)

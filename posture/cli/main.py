@@ -11,8 +11,9 @@ import dataclasses
 import sys
 from typing import Any, NoReturn, Sequence
 
-from ..errors import PostureError
+from ..errors import PostureError, brief_text
 from ..i18n import LANGUAGES, _, setup
+from ..storage.private import keep_private
 
 PROG = "posture-monitor"
 EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 130, 143
@@ -22,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(_("{message} (see {prog} --help)").format(message=message, prog=self.prog))
+        raise UsageError(_("{message} (see {prog} --help)").format(message=brief_text(message, 300), prog=self.prog))
 
 
 class UsageError(PostureError):
@@ -44,6 +45,7 @@ def _early_language(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    keep_private()  # health data: everything written is the user's alone (posture/storage/private.py)
     setup(_early_language(argv))
     term = _TermAsInterrupt()
     try:

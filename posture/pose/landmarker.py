@@ -7,7 +7,10 @@ This module and face.py are the only ones that import MediaPipe. It turns a BGR 
 from __future__ import annotations
 
 import dataclasses
+import os
+import site
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, Self
 
@@ -15,7 +18,8 @@ import cv2
 import numpy as np
 
 from .._quiet import native_stderr_silenced
-from ..errors import ModelError
+from ..errors import ModelError, brief_text
+from ..offline import keep_offline
 from ..i18n import _
 from ..types import N_LANDMARKS, Landmarks
 
@@ -23,9 +27,21 @@ MODEL_NAMES = {"full": "pose_landmarker_full.task", "lite": "pose_landmarker_lit
 
 
 def model_dirs() -> list[Path]:
-    """Where the shipped models may be: the project's ``models/`` or the installed data directory."""
+    """Where the shipped models may be: the project's ``models/`` (a clone, an editable install), then
+    the data folder of every install scheme that may hold the project (``share/posture/models`` under
+    a venv or system prefix, ``pip install --user``'s user base, a distribution's scheme)."""
     package = Path(__file__).resolve().parents[1]
-    return [package.parent / "models", Path(sys.prefix) / "share" / "posture" / "models"]
+    bases = [sys.prefix, sysconfig.get_path("data")]
+    for scheme in (f"{os.name}_user", "osx_framework_user"):
+        if scheme in sysconfig.get_scheme_names():
+            bases.append(sysconfig.get_path("data", scheme))
+    bases.append(site.getuserbase())
+    dirs = [package.parent / "models"]
+    for base in bases:
+        folder = Path(base) / "share" / "posture" / "models"
+        if folder not in dirs:
+            dirs.append(folder)
+    return dirs
 
 
 def shipped_model(file_name: str) -> Path:
@@ -51,9 +67,13 @@ def resolve_model(spec: str) -> Path:
     if spec in MODEL_NAMES:
         return shipped_model(MODEL_NAMES[spec])
     path = Path(spec).expanduser()
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long to be a path
+        found = False
+    if not found:
         raise ModelError(_("pose model not found: {model} (use lite, full or the path of a .task file)").format(
-            model=spec))
+            model=brief_text(spec)))
     return path
 
 
@@ -70,6 +90,7 @@ class TaskModel:
     KIND = "pose"  # for the error message
 
     def _load(self, landmarker_class: Any, options: Any) -> None:
+        keep_offline()  # before MediaPipe's usage-statistics uploader starts (posture/offline.py)
         try:
             with native_stderr_silenced():
                 self._landmarker = landmarker_class.create_from_options(options)

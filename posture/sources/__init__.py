@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import CameraError, SourceError
+from ..errors import CameraError, SourceError, brief_text
 from ..i18n import _
 from ..types import Frame, Gap
 from .camera import CameraSource, open_cv_camera
@@ -43,12 +43,23 @@ class FrameSource(Protocol):
         ...
 
 
+MAX_CAMERA_INDEX = 255  # OpenCV's device numbers are small; a longer number is no camera
+
+
+def camera_index(spec: str) -> int | None:
+    """The camera number ``--source`` names (ASCII digits only: "²" is not a camera), None if none."""
+    return int(spec) if spec.isascii() and spec.isdigit() else None
+
+
 def is_image_source(spec: str) -> bool:
     """True when ``--source`` names photos (a folder, a glob or an image file) rather than a video or camera."""
-    if spec == "demo" or spec.isdigit() or spec.startswith("/dev/video"):
+    if spec == "demo" or camera_index(spec) is not None or spec.startswith("/dev/video"):
         return False
     path = Path(spec).expanduser()
-    return path.is_dir() or any(ch in spec for ch in "*?[") or path.suffix.lower() in IMAGE_EXTENSIONS
+    try:
+        return path.is_dir() or any(ch in spec for ch in "*?[") or path.suffix.lower() in IMAGE_EXTENSIONS
+    except OSError:  # a name too long to be a path: open_source says so
+        return False
 
 
 def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float = 10.0,
@@ -62,12 +73,24 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
         if not DEMO_CLIP.is_file():
             raise SourceError(_("the demo clip is missing: {path} (reinstall the project)").format(path=DEMO_CLIP))
         return VideoFileSource(DEMO_CLIP, max_fps)
-    if spec.isdigit():
-        return CameraSource(int(spec), max_fps=max_fps,
-                            opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
+    index = camera_index(spec)
+    if index is not None:
+        if index > MAX_CAMERA_INDEX:
+            raise CameraError(_("camera {device} not found").format(device=brief_text(spec)))
+        return CameraSource(index, max_fps=max_fps, opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
+    try:
+        return _open_path(spec, max_fps=max_fps, sequence_fps=sequence_fps, stills=stills, camera_width=camera_width,
+                          camera_fps=camera_fps)
+    except OSError as exc:  # a name too long, a folder that cannot be read, ...
+        raise SourceError(_("cannot open {source}: {problem}").format(
+            source=brief_text(spec), problem=exc.strerror or exc)) from None
+
+
+def _open_path(spec: str, *, max_fps: float | None, sequence_fps: float, stills: bool, camera_width: int,
+               camera_fps: float) -> FrameSource:
     if spec.startswith("/dev/video"):
         if not Path(spec).exists():
-            raise CameraError(_("camera {device} not found").format(device=spec))
+            raise CameraError(_("camera {device} not found").format(device=brief_text(spec)))
         return CameraSource(spec, max_fps=max_fps, opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
     path = Path(spec).expanduser()
     if path.is_dir() or any(ch in spec for ch in "*?["):  # as is_image_source
@@ -76,7 +99,8 @@ def open_source(spec: str, *, max_fps: float | None = None, sequence_fps: float 
     if path.is_file():
         if path.suffix.lower() in IMAGE_EXTENSIONS:
             if read_image(path) is None:
-                raise SourceError(_("cannot read image {path}: not an image, or it is corrupt").format(path=spec))
+                raise SourceError(_("cannot read image {path}: not an image, or it is corrupt").format(
+                    path=brief_text(spec)))
             return ImageSource([path], fps=sequence_fps, stills=stills, description=spec)
         return VideoFileSource(path, max_fps)
-    raise SourceError(_("no such camera, file or folder: {source}").format(source=spec))
+    raise SourceError(_("no such camera, file or folder: {source}").format(source=brief_text(spec)))

@@ -25,6 +25,7 @@ from typing import IO, Iterator, Sequence
 from ..errors import PostureError
 from ..i18n import _
 from ..types import SEVERITY, Baseline
+from .private import tighten
 
 DB_NAME = "history.sqlite3"
 LOCK_NAME = "history.lock"
@@ -132,6 +133,7 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
+        tighten(path.parent)
         conn = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=True)
         conn.execute("PRAGMA foreign_keys = ON")
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":

@@ -9,6 +9,7 @@ from typing import Iterable
 
 from ..i18n import _
 from .db import HistoryError, most_held, transaction
+from .queries import VALID_ROW, VALID_SESSION
 
 
 def condense(conn: sqlite3.Connection, before: float, step: int = 60) -> int:
@@ -16,9 +17,12 @@ def condense(conn: sqlite3.Connection, before: float, step: int = 60) -> int:
     second: frames and readings add up, means are weighted by their readings, the lowest and highest
     stay, and band and state are the ones held most of the minute (a tie goes to the worse). Returns
     how many sessions were condensed."""
+    # A session with damaged rows is left as it is: condensing would fold them into its minutes.
+    sound = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table} WHERE session_id = s.id AND NOT ({cond}))"
+                         for table, cond in VALID_ROW.items() if table != "events")
     sids = [r[0] for r in conn.execute(
-        "SELECT id FROM sessions s WHERE start < ? AND end IS NOT NULL AND EXISTS "
-        "(SELECT 1 FROM seconds WHERE session_id = s.id AND span = 1)", (before,))]
+        f"SELECT id FROM sessions s WHERE {VALID_SESSION} AND s.start < ? AND s.end IS NOT NULL AND EXISTS "
+        f"(SELECT 1 FROM seconds WHERE session_id = s.id AND span = 1) AND {sound}", (before,))]
     for sid in sids:
         with transaction(conn):
             _condense_session(conn, sid, step)

@@ -54,17 +54,63 @@ def _day_start(d: dt.date) -> float:
     return dt.datetime.combine(d, dt.time()).timestamp()
 
 
-_SESSION_SQL = """SELECT s.id, p.name, s.start,
-                         COALESCE(s.end, s.start + (SELECT MAX(sec) + 1 FROM seconds WHERE session_id = s.id)),
+# A history file can be damaged (a disk error, an edit by hand, a tool that wrote into it): rows whose
+# times or numbers are not numbers in range are left out of every reading, so that one bad row never
+# stops a report, a listing, an export or a recording. damage() says what was left out.
+MAX_TIME = 253402300799.0  # 9999-12-31 23:59:59 UTC
+MAX_SEC = 10_000_000  # seconds into a session: 115 days
+
+
+def _num(col: str, lo: float | str, hi: float | str) -> str:
+    return f"(typeof({col}) IN ('integer', 'real') AND {col} BETWEEN {lo} AND {hi})"
+
+
+VALID_SESSION = (f"{_num('s.start', 0, MAX_TIME)} AND (s.end IS NULL OR {_num('s.end', 's.start', MAX_TIME)}) "
+                 "AND typeof(s.profile) = 'text' AND typeof(s.source) = 'text'")
+VALID_ROW = {  # per table, the condition its rows must meet (no table prefix)
+    "seconds": f"{_num('sec', 0, MAX_SEC)} AND typeof(frames) = 'integer' AND frames > 0 "
+               f"AND {_num('present', 0, 'frames')} AND {_num('span', 1, 3600)}",
+    "metric_seconds": f"{_num('sec', 0, MAX_SEC)} AND {_num('n', 1, 1e9)} AND {_num('mean', -1e6, 1e6)} "
+                      f"AND {_num('min', -1e6, 1e6)} AND {_num('max', -1e6, 1e6)} AND {_num('span', 1, 3600)} "
+                      "AND typeof(metric) = 'text'",
+    "state_seconds": f"{_num('sec', 0, MAX_SEC)} AND {_num('span', 1, 3600)} AND typeof(kind) = 'text' "
+                     "AND typeof(state) = 'text'",
+    "events": f"{_num('t', 0, MAX_SEC)} AND (start IS NULL OR {_num('start', 0, MAX_SEC)}) "
+              f"AND (end IS NULL OR {_num('end', 0, MAX_SEC)}) AND (peak IS NULL OR {_num('peak', -1e6, 1e6)}) "
+              "AND typeof(type) = 'text'",
+}
+
+_SESSION_SQL = f"""SELECT s.id, p.name, s.start,
+                         COALESCE(s.end, s.start + (SELECT MAX(sec) + 1 FROM seconds WHERE session_id = s.id
+                                                    AND {VALID_ROW['seconds']})),
                          COALESCE(s.end_reason, 'open'), s.profile, s.view, s.source, s.model,
                          s.app_version, c.created
                   FROM sessions s JOIN people p ON p.id = s.person_id
                   LEFT JOIN calibrations c ON c.id = s.calibration_id"""
 
 
+@dataclass(frozen=True)
+class Damage:
+    """What a reading of the history left out: damaged sessions, and damaged rows of sound ones."""
+
+    sessions: tuple[int, ...] = ()
+    rows: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sessions or self.rows)
+
+
+def damage(conn: sqlite3.Connection) -> Damage:
+    """The damaged sessions and rows that every reading leaves out."""
+    bad = tuple(r[0] for r in conn.execute(f"SELECT s.id FROM sessions s WHERE NOT ({VALID_SESSION}) ORDER BY s.id"))
+    rows = sum(conn.execute(f"SELECT COUNT(*) FROM {table} WHERE NOT ({cond})").fetchone()[0]
+               for table, cond in VALID_ROW.items())
+    return Damage(bad, rows)
+
+
 def find_sessions(conn: sqlite3.Connection, sel: Selection) -> list[Session]:
     """The sessions a selection names, oldest first."""
-    where: list[str] = []
+    where: list[str] = [VALID_SESSION]
     args: list[Any] = []
     if sel.person is not None:
         where.append("p.name = ?")
@@ -78,7 +124,7 @@ def find_sessions(conn: sqlite3.Connection, sel: Selection) -> list[Session]:
     if sel.until is not None:
         where.append("s.start < ?")
         args.append(_day_start(sel.until + dt.timedelta(days=1)))
-    sql = _SESSION_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.start, s.id"
+    sql = _SESSION_SQL + " WHERE " + " AND ".join(where) + " ORDER BY s.start, s.id"
     return [Session(*row) for row in conn.execute(sql, args)]
 
 
@@ -88,7 +134,7 @@ def people(conn: sqlite3.Connection) -> list[str]:
 
 def seconds(conn: sqlite3.Connection, sid: int) -> list[tuple[int, int, int]]:
     """(sec, frames, present) of a session."""
-    return conn.execute("SELECT sec, frames, present FROM seconds WHERE session_id = ? ORDER BY sec",
+    return conn.execute(f"SELECT sec, frames, present FROM seconds WHERE session_id = ? AND {VALID_ROW['seconds']} ORDER BY sec",
                         (sid,)).fetchall()
 
 
@@ -97,18 +143,19 @@ def coverage(conn: sqlite3.Connection, sid: int) -> tuple[int, int, int]:
     (1, or 60 once condensed)."""
     observed, present, step = conn.execute(
         "SELECT COALESCE(SUM(span), 0), COALESCE(SUM(span * present * 1.0 / frames), 0), COALESCE(MAX(span), 1) "
-        "FROM seconds WHERE session_id = ?", (sid,)).fetchone()
+        f"FROM seconds WHERE session_id = ? AND {VALID_ROW['seconds']}", (sid,)).fetchone()
     return int(observed), int(round(present)), int(step)
 
 
 def metric_series(conn: sqlite3.Connection, sid: int, metric: str) -> list[tuple[int, float, float, float, str]]:
     """(sec, mean, min, max, band) of one metric in a session."""
     return conn.execute("SELECT sec, mean, min, max, band FROM metric_seconds WHERE session_id = ? AND metric = ? "
-                        "ORDER BY sec", (sid, metric)).fetchall()
+                        f"AND {VALID_ROW['metric_seconds']} ORDER BY sec", (sid, metric)).fetchall()
 
 
 def metrics_of(conn: sqlite3.Connection, sid: int) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT metric FROM metric_seconds WHERE session_id = ?", (sid,))]
+    return [r[0] for r in conn.execute(f"SELECT DISTINCT metric FROM metric_seconds WHERE session_id = ? "
+                                             f"AND {VALID_ROW['metric_seconds']}", (sid,))]
 
 
 def _tally(conn: sqlite3.Connection, sql: str, sid: int) -> dict[str, Counter[str]]:
@@ -120,19 +167,20 @@ def _tally(conn: sqlite3.Connection, sql: str, sid: int) -> dict[str, Counter[st
 
 def state_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each state, per posture problem."""
-    return _tally(conn, "SELECT kind, state, SUM(span) FROM state_seconds WHERE session_id = ? GROUP BY kind, state",
+    return _tally(conn, f"SELECT kind, state, SUM(span) FROM state_seconds WHERE session_id = ? "
+                        f"AND {VALID_ROW['state_seconds']} GROUP BY kind, state",
                   sid)
 
 
 def band_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each band, per metric."""
     return _tally(conn, "SELECT metric, band, SUM(span) FROM metric_seconds WHERE session_id = ? "
-                        "AND band IS NOT NULL GROUP BY metric, band", sid)
+                        f"AND band IS NOT NULL AND {VALID_ROW['metric_seconds']} GROUP BY metric, band", sid)
 
 
 def events(conn: sqlite3.Connection, sid: int) -> list[dict[str, Any]]:
     cur = conn.execute("SELECT type, kind, metric, t, start, end, peak, reason FROM events WHERE session_id = ? "
-                       "ORDER BY t, id", (sid,))
+                       f"AND {VALID_ROW['events']} ORDER BY t, id", (sid,))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur]
 
@@ -157,16 +205,18 @@ def export_rows(conn: sqlite3.Connection, sessions: Sequence[Session]) -> Iterat
                            "calibration": s.calibration}
     for s in sessions:
         states = defaultdict(dict)  # type: ignore[var-annotated]
-        for sec, kind, state in conn.execute("SELECT sec, kind, state FROM state_seconds WHERE session_id = ?",
+        for sec, kind, state in conn.execute(f"SELECT sec, kind, state FROM state_seconds WHERE session_id = ? "
+                                             f"AND {VALID_ROW['state_seconds']}",
                                              (s.id,)):
             states[sec][kind] = state
         by_sec = defaultdict(dict)  # type: ignore[var-annotated]
         for sec, metric, n, mean, lo, hi, band in conn.execute(
                 "SELECT sec, metric, n, mean, min, max, band FROM metric_seconds WHERE session_id = ? "
-                "ORDER BY sec, metric", (s.id,)):
+                f"AND {VALID_ROW['metric_seconds']} ORDER BY sec, metric", (s.id,)):
             by_sec[sec][metric] = (n, mean, lo, hi, band)
         for sec, frames, present, span in conn.execute(
-                "SELECT sec, frames, present, span FROM seconds WHERE session_id = ? ORDER BY sec", (s.id,)):
+                f"SELECT sec, frames, present, span FROM seconds WHERE session_id = ? AND {VALID_ROW['seconds']} "
+                "ORDER BY sec", (s.id,)):
             for metric, (n, mean, lo, hi, band) in sorted(by_sec.get(sec, {}).items()):
                 yield "aggregates", {"session": s.id, "time": _iso(s.start + sec), "sec": sec, "seconds": span,
                                      "metric": metric, "n": n, "mean": round(mean, 3), "min": round(lo, 3),
