@@ -106,7 +106,7 @@ class Pipeline:
             self.selector.reset()
         lm, presence = self.follower.find(frame.image, frame.t)
         raw: Metrics | None = None
-        dark = False
+        dark = wrong_view = False
         seen: str | None = None
         if lm is not None:
             # In the dark the model still places every landmark, with full confidence, where it guesses
@@ -120,6 +120,12 @@ class Pipeline:
             else:
                 view = self._view(detect_view(lm) if seen is None else seen, frame.t)
             self.last_view = view
+            # A view fixed by the settings (--view, the side profile) that the landmarks contradict: the
+            # metrics of the wrong view would be nonsense (a frontal neck read as a side view bends
+            # 120 deg), so nothing is judged, and the monitor says why once.
+            wrong_view = False
+            if self.settings.view != "auto" and seen is not None:
+                wrong_view = (seen if self.stills else self.views.update(seen, frame.t)) != view
             face_expected = False
             if view == "front" and self.settings.pose.face and not dark:  # the head's pose from the face
                 if self.face is not None:
@@ -128,7 +134,7 @@ class Pipeline:
                     self.face_seen = frame.t
                 face_expected = not self.stills and self.face_seen is not None \
                     and 0 <= frame.t - self.face_seen <= FACE_MEMORY_S
-            raw = Metrics(view=view) if dark else compute_metrics(
+            raw = Metrics(view=view) if dark or wrong_view else compute_metrics(
                 lm, view, min_visibility=self.settings.pose.min_visibility, face_expected=face_expected,
                 upright_yaw_deg=self.upright_yaw)
         self.dark = dark
@@ -143,7 +149,8 @@ class Pipeline:
             return Observation(frame, lm, raw, self.last_view if lm is not None else None, states, (), raw, bands,
                                self.follower.count, presence, calibrated, dark, seen, awaiting)
         metrics = self.smoother.update(raw, frame.t) if self.smoother is not None else raw
-        events = self.monitor.update(metrics, frame.t, unknown_reason="dark" if dark else None)
+        events = self.monitor.update(metrics, frame.t,
+                                     unknown_reason="dark" if dark else "view" if wrong_view else None)
         reminder = self.breaks.update(lm is not None, frame.t) if self.breaks is not None else None
         if reminder is not None and frame.t >= self.monitor.snoozed_until:  # a snooze holds break reminders too
             events.append(reminder)

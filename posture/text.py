@@ -81,6 +81,10 @@ def unmeasurable_message(event: Event) -> str:
     if event.reason == "dark":
         return _("Nothing can be judged: it is too dark around your face (for {duration}); light your face "
                  "from the front").format(duration=duration(event.t - event.start))
+    if event.reason == "view":
+        return _("Nothing is judged: the camera does not see you from the side that the settings ask for "
+                 "(the side profile or --view) (for {duration}); move the camera or choose another profile").format(
+            duration=duration(event.t - event.start))
     needs = _(METRIC[event.metric].needs) if event.metric in METRIC else event.metric
     return _("{problem} cannot be judged: the camera does not see your {needs} clearly (for {duration})").format(
         problem=kind_label(event.kind).capitalize(), needs=needs, duration=duration(event.t - event.start))

@@ -338,7 +338,8 @@ class Event:
         reason: why an alert came: "sustained" (the configured delay) or "iso11226" (a severe
             posture held as long as ISO 11226 allows); why it ended: "recovered", "unknown"
             (metric or person gone) or "finished"; why a metric is unmeasurable: "" (the landmarks it
-            needs are not visible) or "dark" (too dark around the face: kind "all", every problem).
+            needs are not visible), "dark" (too dark around the face: kind "all", every problem) or "view"
+            (the camera's view is not the one the settings fix: kind "all").
     """
 
     type: EventType

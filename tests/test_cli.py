@@ -206,7 +206,14 @@ def test_view_that_does_not_fit_the_profile_is_pointed_out() -> None:
                 "--fps", "2", "--no-history")
     assert "the camera sees you from the front, but the side profile is meant for a side view: try --profile desk " \
         "(key 1 in the window)" in r.stderr
-    # Photos say it each: a frontal photo judged with the side profile's fixed view.
+    # ... and nothing is judged as a side view: no alert (the neck read as a side view bends 120 deg), a
+    # note after 30 s, and the summary gives the view the camera saw.
+    assert "ALERT" not in r.stdout and "alerts raised: 0" in r.stdout
+    assert "0:30 note Nothing is judged: the camera does not see you from the side that the settings ask for" \
+        in r.stderr
+    assert "view: front 100%" in r.stdout and "% of " not in r.stdout
+    # Photos say it each: a frontal photo with the side profile's fixed view is not judged.
     photo = sorted((DATA / "front_webcam_start" / "images").iterdir())[-1]
     r = run_cli("--source", str(photo), "--stills", "--profile", "side", "--no-window")
-    assert "(the photo looks like a front view but was judged as a side view)" in r.stdout
+    assert "nothing measurable (the photo looks like a front view; a side view was asked for, so it is not judged)" \
+        in r.stdout

@@ -186,7 +186,8 @@ class Monitor:
 
     def update(self, metrics: Metrics | None, t: float, unknown_reason: str | None = None) -> list[Event]:
         """Advance all state machines with one frame's metrics (None: nobody in view); ``unknown_reason``
-        "dark" says nothing could be measured because it is too dark (one notice for all problems)."""
+        "dark" says nothing could be measured because it is too dark, "view" that the camera's view is not
+        the one the settings fix (one notice for all problems)."""
         if self._last_t is not None:
             dt = t - self._last_t
             if 0 < dt <= self.max_step_s:
@@ -215,8 +216,8 @@ class Monitor:
                 notice = self._notice(kind, rule.metric, value is None, t)
                 if notice is not None:
                     events.append(notice)
-        # Too dark: one notice for everything, counted from when the dark began.
-        notice = self._notice(ALL_KINDS, "", unknown_reason == "dark", t, "dark")
+        # Too dark, or a view the settings do not judge: one notice for everything, counted from when it began.
+        notice = self._notice(ALL_KINDS, "", unknown_reason is not None, t, unknown_reason or "")
         if notice is not None:
             events.append(notice)
         return events

@@ -42,8 +42,9 @@ class SessionSummary(BaseSink):
         self.awaiting |= obs.awaiting_calibration
         if obs.present:
             self.present_frames += 1
-            if obs.view:
-                self.views[obs.view] += 1
+            seen = obs.seen_view or obs.view  # what the camera saw, also where the settings fix the view
+            if seen:
+                self.views[seen] += 1
         self.events.extend(obs.events)
         if self.stills:
             for kind, state in obs.states.items():
@@ -135,8 +136,8 @@ def photo_line(obs: Observation) -> tuple[str, str]:
         verdict = _("nothing measurable")
     seen = obs.seen_view or obs.metrics.view
     if seen != obs.metrics.view:  # the view was fixed (--view, the side profile) and the photo disagrees
-        verdict += " " + _("(the photo looks like a {seen} view but was judged as a {view} view)").format(
-            seen=view_name(seen), view=view_name(obs.metrics.view))
+        verdict += " " + _("(the photo looks like a {seen} view; a {view} view was asked for, so it is not "
+                           "judged)").format(seen=view_name(seen), view=view_name(obs.metrics.view))
     return name, verdict
 
 
