@@ -245,7 +245,7 @@ def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> No
                            Metrics(view="side", cva_deg=cva), "side", {"forward_head": state}, events,
                            bands={"cva_deg": Band("good" if cva >= 50 else "bad", "", "")}, presence="present")
 
-    clock = iter([1_000_000.0, 1_000_100.0])
+    clock = iter([1_000_000.0, 1_000_050.0, 1_000_100.0, 1_000_150.0])  # start, end (wall), start, end
     rec = recorder.HistoryRecorder(tmp_path, recorder.SessionInfo("anna", "side", "camera", "lite"), clock=lambda: next(clock),
                             warn=pytest.fail)
     for i in range(30):  # 3 s: 52, 51, then 43 deg

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from posture.cli.main import main
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_cli, run_phone_clip
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 ARTIFACTS = ROOT / "tests" / "_artifacts"
@@ -96,7 +96,7 @@ def test_session_report_in_chromium(history: Path, tmp_path: Path) -> None:
     assert "Posture report: pat-01" in dom and "Angles over time" in dom and "What is stored" in dom
     assert dom.count("<table") >= 4
     assert "head bent down (phone posture)" in page
-    assert re.search(r"<td[^>]*>\d\d:\d\d:\d\d</td><td>head bent down", page)  # the alert, at its clock time
+    assert re.search(r"<td[^>]*>0:47</td><td>head bent down", page)  # the alert, at its time into the video
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
@@ -167,6 +167,8 @@ def test_a_day_report_puts_the_sessions_on_one_clock(history: Path, tmp_path: Pa
                        f"end_reason, profile, view, source, model, app_version, calibration_id FROM sessions "
                        f"WHERE id = 1").lastrowid
     _copy_rows(conn, 1, sid, 0)
+    # Recorded from a camera (a video analysed is drawn on its own time: see the next test).
+    conn.execute("UPDATE sessions SET source = 'camera'")
     conn.close()
     out = tmp_path / "day.html"
     page = report(data, out, "--from", day.isoformat(), "--to", day.isoformat())
@@ -175,3 +177,28 @@ def test_a_day_report_puts_the_sessions_on_one_clock(history: Path, tmp_path: Pa
     dom = open_in_chromium(out, tmp_path)
     # The bands chart and one picture per watched angle (CVA, neck flexion), all decoded.
     assert re.search(r'data-images="3" data-decoded="3"', dom)
+
+
+def test_an_analysed_video_is_placed_at_its_analysis_and_drawn_on_its_own_time(
+        recorded_history: tuple[Path, Path], tmp_path: Path) -> None:
+    """The 96 s phone clip, analysed in a few seconds: the session starts and ends within the analysis
+    (never in the future), lasts the footage's 96 s, and its report reads times into the video."""
+    import datetime as dt
+    import time
+
+    before = time.time()
+    code, _log = run_phone_clip(tmp_path)
+    after = time.time()
+    assert code == 0
+    conn = sqlite3.connect(tmp_path / "data" / "history.sqlite3")
+    start, end, source = conn.execute("SELECT start, end, source FROM sessions").fetchone()
+    conn.close()
+    assert source == "file" and before <= start <= end <= after
+    r = run_cli("history", "--data-dir", str(tmp_path / "data"))
+    assert re.search(r"1\s+pat-01\s+\S+ \S+\s+1 min 36 s\s", r.stdout), r.stdout
+    page = report(tmp_path / "data", tmp_path / "video.html")
+    assert "(an analysed video: its times are into the video)" in page and "(video analysed)" in page
+    assert "Alerts per clock hour" not in page
+    # The alert is at its place in the video (about 1:10 in), not at a time of day.
+    alert_time = re.search(r"<tr><td[^>]*>(\d+:\d\d)</td><td[^>]*>head bent down", page)
+    assert alert_time is not None and alert_time.group(1) != dt.datetime.fromtimestamp(start).strftime("%H:%M")

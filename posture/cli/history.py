@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -99,6 +100,15 @@ def _remove_files(folders: Sequence[Path]) -> bool:
     return removed
 
 
+def report_name(person: str) -> str:
+    """A file-name part for a person: the name where it is one; else its letters and digits and a short
+    fingerprint of the whole name, so that no two people (".", "..", "a/b", "a_b") share a report file."""
+    safe = re.sub(r"[^\w.-]+", "_", person).strip("._")[:60]
+    if safe == person:
+        return safe
+    return f"{safe or 'person'}-{hashlib.sha256(person.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
 def _note_damage(conn: Any) -> None:
     """Say on stderr what of a damaged history is left out (the rest is read as usual)."""
     damage = q.damage(conn)
@@ -180,7 +190,7 @@ def report_main(args: argparse.Namespace) -> int:
         page = build(conn, path, ReportRequest(person, selection, tuple(args.compare) if args.compare else None))
     finally:
         conn.close()
-    safe = re.sub(r"[^\w.-]+", "_", person).strip("._") or "person"  # a name is not always a file name
+    safe = report_name(person)
     out = Path(args.out or f"posture-report-{safe}-{dt.date.today().isoformat()}.html")
     _write_atomically(out, page)
     print(_("wrote {path}").format(path=out))

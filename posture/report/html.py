@@ -20,7 +20,7 @@ from ..i18n import _, language
 from ..problems import KINDS, PROBLEM
 from ..storage import queries as q
 from ..storage.db import HistoryError
-from ..text import duration, kind_label, metric_label, unit
+from ..text import clock, duration, kind_label, metric_label, unit
 from .facts import SessionFacts, added_up, days_of, read_facts
 from .plots import BAND_COLOURS, BANDS, band_word, bands_plot, compare_plot, timeline_plot, trend_plot
 
@@ -98,16 +98,18 @@ def _when(t: float) -> str:
 
 
 def _session_line(s: q.Session) -> str:
-    return _("session {id}: {start}, {duration}, profile {profile}, view: {view}").format(
+    line = _("session {id}: {start}, {duration}, profile {profile}, view: {view}").format(
         id=s.id, start=_when(s.start), duration=duration(s.duration_s), profile=s.profile,
         view=_("side") if s.view == "side" else _("front") if s.view == "front" else "?")
+    return line + (" " + _("(an analysed video: its times are into the video)") if s.is_file else "")
 
 
 def _session_table(page: Page, facts: Sequence[SessionFacts]) -> None:
     rows = []
     for f in facts:
         s = f.session
-        rows.append([s.id, _when(s.start), duration(s.duration_s), duration(f.present_s), s.profile,
+        start = _when(s.start) + (" " + _("(video analysed)") if s.is_file else "")
+        rows.append([s.id, start, duration(s.duration_s), duration(f.present_s), s.profile,
                      _("side") if s.view == "side" else _("front") if s.view == "front" else "",
                      s.calibration[:16].replace("T", " ") if s.calibration else _("none"), len(f.alerts),
                      s.end_reason if s.end_reason != "finished" else ""])
@@ -141,18 +143,23 @@ def _alerts_table(page: Page, f: SessionFacts) -> None:
     rows = []
     for e in alerts:
         end = ends.get((e["kind"], e["start"]))
-        rows.append([dt.datetime.fromtimestamp(f.session.start + e["t"]).strftime("%H:%M:%S"), kind_label(e["kind"]),
+        when = clock(e["t"]) if f.session.is_file else dt.datetime.fromtimestamp(f.session.start + e["t"]).strftime(
+            "%H:%M:%S")
+        rows.append([when, kind_label(e["kind"]),
                      duration(e["t"] - e["start"]),
                      duration(end["end"] - e["start"]) if end and end.get("end") is not None else "",
                      f"{e['peak']:.0f} {unit(e['metric'])}" if e["peak"] is not None else "",
                      _("ISO 11226 holding time") if e["reason"] == "iso11226" else _("held past the alert delay")])
     page.table([_("time"), _("posture problem"), _("lasted before the alert"), _("lasted in all"), _("worst"),
                 _("why")], rows, numeric_from=2)
+    rate = f.alerts_per_hour()
+    average = " " + _("On average {rate} an hour in view.").format(rate=_num(rate)) if rate is not None else ""
+    if f.session.is_file:  # a video's times are not the clock's
+        page.para(average.strip())
+        return
     per_hour: Counter[int] = Counter(dt.datetime.fromtimestamp(f.session.start + e["t"]).hour for e in alerts)
     hours = ", ".join(f"{hour:02d}:00 {n}" for hour, n in sorted(per_hour.items()))
-    rate = f.alerts_per_hour()
-    page.para(_("Alerts per clock hour: {list}.").format(list=hours) + (" " + _(
-        "On average {rate} an hour in view.").format(rate=_num(rate)) if rate is not None else ""))
+    page.para(_("Alerts per clock hour: {list}.").format(list=hours) + average)
 
 
 def _session_section(page: Page, f: SessionFacts) -> None:
@@ -286,7 +293,8 @@ def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.dat
         page.heading(_("Your day") if one_day else _("All sessions together"))
         page.add(bands_plot(overall))
         _bands_table(page, overall)
-        if one_day:  # the picture of a day: every session on one clock
-            _timelines(page, facts)
+        live = [f for f in facts if not f.session.is_file]
+        if one_day and live:  # the picture of a day: every camera session on one clock (a video's times are its own)
+            _timelines(page, live)
     _stored_section(page, conn, req.person, db)
     return page.render()

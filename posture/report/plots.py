@@ -57,6 +57,9 @@ def _runs(rows: Sequence[tuple[int, float, float, float, str]], step: int = 1) -
     return runs
 
 
+FOOTAGE_ORIGIN = dt.datetime(2000, 1, 1)  # where an analysed video's time starts on the plot's axis
+
+
 def timeline_plot(sessions: Sequence[SessionFacts], metric: str) -> str:
     """The metric over one session or a day's sessions on one clock: the mean of each stored row with
     its range, the band shaded behind, alerts marked, gaps where nothing was measured."""
@@ -65,6 +68,12 @@ def timeline_plot(sessions: Sequence[SessionFacts], metric: str) -> str:
 
     fig = _figure(7.2, 2.3)
     ax = fig.add_subplot()
+    # An analysed video is drawn on its own time (minutes into the footage), a camera's on the clock.
+    footage = all(f.session.is_file for f in sessions)
+
+    def when(f: SessionFacts, sec: float) -> dt.datetime:
+        return FOOTAGE_ORIGIN + dt.timedelta(seconds=sec) if footage else dt.datetime.fromtimestamp(f.session.start + sec)
+
     xs: list[float] = []
     mean: list[float] = []
     lo: list[float] = []
@@ -72,13 +81,12 @@ def timeline_plot(sessions: Sequence[SessionFacts], metric: str) -> str:
     first = last = None
     for f in sessions:
         rows = f.series.get(metric) or []
-        start = f.session.start
+        start = 0.0 if footage else f.session.start
         for a, b, band in _runs(rows, f.step):
-            ax.axvspan(dt.datetime.fromtimestamp(start + a), dt.datetime.fromtimestamp(start + b),
-                       color=BAND_COLOURS.get(band, "#ddd"), alpha=0.35, lw=0)
+            ax.axvspan(when(f, a), when(f, b), color=BAND_COLOURS.get(band, "#ddd"), alpha=0.35, lw=0)
         prev = None
         for r in rows:
-            x = mdates.date2num(dt.datetime.fromtimestamp(start + r[0]))
+            x = mdates.date2num(when(f, r[0]))
             if prev is None or r[0] - prev > 2 * f.step:  # away, paused, or the next session: a gap
                 xs.append(x - 1e-6)
                 mean.append(np.nan)
@@ -94,7 +102,7 @@ def timeline_plot(sessions: Sequence[SessionFacts], metric: str) -> str:
             last = start + rows[-1][0] if last is None else max(last, start + rows[-1][0])
         for e in f.alerts:
             if e["metric"] == metric:
-                x = mdates.date2num(dt.datetime.fromtimestamp(start + e["t"]))
+                x = mdates.date2num(when(f, e["t"]))
                 ax.axvline(x, color="#D55E00", lw=1.5)
                 ax.annotate(_("alert"), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -10),
                             textcoords="offset points", color="#D55E00", fontsize=8, fontweight="bold")
@@ -104,7 +112,11 @@ def timeline_plot(sessions: Sequence[SessionFacts], metric: str) -> str:
         ax.axhline(cut, color="#555", lw=0.8, ls="--")
     ax.set_ylabel(f"{metric_label(metric)} ({unit(metric)})", fontsize=8)
     short = first is not None and last is not None and last - first < 1200
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if short else "%H:%M"))
+    if footage:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%M:%S" if last is not None and last < 3600 else "%H:%M:%S"))
+        ax.set_xlabel(_("time into the video"), fontsize=8)
+    else:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if short else "%H:%M"))
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3, lw=0.5)
     from matplotlib.patches import Patch

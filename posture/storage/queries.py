@@ -24,9 +24,20 @@ class Session:
     model: str | None
     app_version: str
     calibration: str | None  # the calibration's date, if one was used
+    length: float | None = None  # seconds of footage or camera time its rows cover
+
+    @property
+    def is_file(self) -> bool:
+        """An analysed video or photos: placed at the time of the analysis, its own times are the
+        footage's (seconds into the video), not the clock's."""
+        return self.source == "file"
 
     @property
     def duration_s(self) -> float:
+        """How long the session watched: the footage's length for an analysed file (its start and end
+        are when it was analysed), the clock's for a camera."""
+        if self.is_file and self.length is not None:
+            return self.length
         return (self.end or self.start) - self.start
 
     @property
@@ -84,7 +95,8 @@ _SESSION_SQL = f"""SELECT s.id, p.name, s.start,
                          COALESCE(s.end, s.start + (SELECT MAX(sec) + 1 FROM seconds WHERE session_id = s.id
                                                     AND {VALID_ROW['seconds']})),
                          COALESCE(s.end_reason, 'open'), s.profile, s.view, s.source, s.model,
-                         s.app_version, c.created
+                         s.app_version, c.created,
+                         (SELECT MAX(sec + span) FROM seconds WHERE session_id = s.id AND {VALID_ROW['seconds']})
                   FROM sessions s JOIN people p ON p.id = s.person_id
                   LEFT JOIN calibrations c ON c.id = s.calibration_id"""
 

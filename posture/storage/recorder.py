@@ -114,6 +114,7 @@ class _AttachCalibration:
 class _EndSession:
     view: str | None
     last_sec: int
+    wall: float  # Unix time at the end
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ class HistoryRecorder(BaseSink):
         if self._second is not None:
             self._queue.put(self._second.written())
         view = self._views.most_common(1)[0][0] if self._views else None
-        self._queue.put(_EndSession(view, self._last_sec))
+        self._queue.put(_EndSession(view, self._last_sec, self.clock()))
         self._t0, self._second, self._last_sec = None, None, -1
         self._views.clear()
 
@@ -326,8 +327,11 @@ class HistoryRecorder(BaseSink):
             conn.execute("UPDATE sessions SET calibration_id = ? WHERE id = ?",
                          (store_calibration(conn, pid, message.baseline), sid))
         elif isinstance(message, _EndSession):
-            conn.execute("UPDATE sessions SET end = start + ? + 1, end_reason = 'finished', view = COALESCE(?, view) "
-                         "WHERE id = ?", (message.last_sec, message.view, sid))
+            # A camera's session ends where its last second does; an analysed file's where its analysis
+            # did (its seconds are the footage's, which may be longer or shorter than the analysis).
+            conn.execute("UPDATE sessions SET end = CASE WHEN source = 'file' THEN MAX(start, ?) ELSE start + ? + 1 END, "
+                         "end_reason = 'finished', view = COALESCE(?, view) WHERE id = ?",
+                         (message.wall, message.last_sec, message.view, sid))
 
     def _start_session(self, conn: sqlite3.Connection, start: float, info: SessionInfo) -> None:
         pid = person_id(conn, info.person)
