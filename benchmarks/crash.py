@@ -32,6 +32,7 @@ class Trial:
     integrity: str  # PRAGMA integrity_check
     holes: int  # missing seconds before the last one
     end_reason: str | None
+    view: str | None = None  # the view kept for the session (the one seen most up to the kill)
 
     @property
     def lost_s(self) -> float:
@@ -80,6 +81,6 @@ def inspect(data: Path, killed_after_s: float) -> Trial:
         [s] = q.find_sessions(conn, q.Selection())
         secs = [r[0] for r in q.seconds(conn, s.id)]
         last = secs[-1] if secs else -1
-        return Trial(killed_after_s, last, integrity, last + 1 - len(secs), s.end_reason)
+        return Trial(killed_after_s, last, integrity, last + 1 - len(secs), s.end_reason, s.view)
     finally:
         conn.close()

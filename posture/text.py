@@ -6,6 +6,10 @@ strings marked with ``N_``; they are translated with ``_`` here, when shown.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from typing import Callable
+
 from .i18n import _, ngettext
 from .problems import METRIC, PROBLEM
 from .types import Baseline, Event, EventType
@@ -51,6 +55,16 @@ def clock(seconds: float) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def time_labels(live: bool) -> Callable[[float], str]:
+    """How a run's times are written: a camera's as the time of day (its frames are timed by the
+    monotonic clock, which counts from boot: the offset to the wall clock is taken now), a file's as the
+    time into it (:func:`clock`)."""
+    if not live:
+        return clock
+    offset = time.time() - time.monotonic()
+    return lambda t: dt.datetime.fromtimestamp(t + offset).strftime("%H:%M:%S")
 
 
 def duration(seconds: float) -> str:

@@ -230,6 +230,7 @@ def test_killed_at_a_random_moment(tmp_path: Path, trial: int) -> None:
     assert result.holes == 0
     assert result.lost_s <= MAX_LOST_S, result
     assert result.end_reason == "interrupted"
+    assert result.view == "front"  # the laptop camera's view, kept while recording
 
 
 def test_a_new_profile_or_calibration_starts_a_new_session(tmp_path: Path) -> None:

@@ -222,3 +222,41 @@ def test_persistent_unknown_is_noted_once_not_alerted() -> None:
     # Metrics a view cannot show at all (a lean from the side) are not noted.
     side = monitor(LEAN)
     assert not [e for i in range(600) for e in side.update(Metrics(view="side", cva_deg=50.0), i * 0.1)]
+
+
+def test_camera_dropouts_are_neither_observed_time_nor_time_towards_an_alert() -> None:
+    """A camera that drops out for 1.5 s after every 3 s of frames (too short to be reported lost), and
+    once for 30 s (reported as a gap): only the 10 readings a second count."""
+    mon = monitor(PHONE)
+    t, alert, lost_at_alert = 0.0, None, 0.0
+    for block in range(40):
+        for _ in range(30):
+            for e in mon.update(Metrics(view="side", neck_flexion_deg=35.0), t):
+                if e.type == "alert":
+                    alert, lost_at_alert = e, mon.lost_s
+            t = round(t + 0.1, 6)
+        t = round(t + 1.5, 6)  # the dropout: 1.6 s between two readings
+        if block == 5:
+            mon.gap(t)
+            t += 30.0
+    assert alert is not None
+    # The alert comes after 60 s of readings, 90 s of dropouts and the gap later on the clock.
+    assert alert.t - alert.start - lost_at_alert == pytest.approx(60.0, abs=0.2)
+    assert alert.t - alert.start > 110
+    # 38 dropouts between readings (the last has none after it) and the gap with its block's dropout.
+    assert mon.lost_s == pytest.approx(38 * 1.5 + 31.6, abs=0.05)
+    # Observed: 40 blocks of 3 s (29 steps of 0.1 s, and the dropout counted as one usual step).
+    assert mon.observed_s == pytest.approx(40 * 3.0, abs=0.5)
+
+
+def test_a_cameras_times_are_times_of_day_and_a_files_times_into_it() -> None:
+    import datetime as dt
+    import time
+
+    from posture.text import time_labels
+
+    now = time.monotonic()  # a camera's frames are timed by the monotonic clock (seconds since boot)
+    told = time_labels(live=True)(now - 90.0)
+    expected = {(dt.datetime.now() - dt.timedelta(seconds=90 + d)).strftime("%H:%M:%S") for d in (-1, 0, 1)}
+    assert told in expected
+    assert time_labels(live=False)(75.0) == "1:15"

@@ -158,7 +158,7 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
         models = open_models(settings)
         model = models.pose.model_path.name
         pipeline = models.pipeline(settings, baseline)
-        summary = SessionSummary(stills=settings.stills)
+        summary = SessionSummary(stills=settings.stills, live=source.live)
         sinks: list[Sink] = []
         if settings.log:
             header = {"version": __version__, "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -17,6 +17,8 @@ Each problem (an alert kind) watches one metric against a rule::
 from __future__ import annotations
 
 import math
+import statistics
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -24,6 +26,16 @@ from ..config import AlertSettings
 from ..problems import KINDS, PROBLEM, VIEW_METRICS
 from ..types import ALL_KINDS, BAD_STATES, Durations, Event, EventType, Metrics, State
 from .rules import Rule
+
+
+# A step between readings over OUTAGE_FACTOR times the median of the last OUTAGE_STEPS usual ones (once
+# there are OUTAGE_MIN_STEPS), and over OUTAGE_MIN_S, is a dropout. Frame timing jitters by tens of
+# percent; the background mode's change of pace (3 to 2 readings a second, or to 1 where set) stays
+# under both.
+OUTAGE_FACTOR = 2.5
+OUTAGE_MIN_S = 1.0
+OUTAGE_STEPS = 15
+OUTAGE_MIN_STEPS = 3
 
 
 @dataclass
@@ -41,6 +53,7 @@ class ProblemMachine:
     cooldown_until: float = -math.inf
     pending: float = 0.0  # deviating seconds not yet past the glance filter
     inside_release: bool = True  # the last known reading was back inside the release point
+    lost_at_dev: float = 0.0  # the monitor's outage seconds when the deviation began
     durations: Durations = field(default_factory=Durations)
 
     @property
@@ -68,8 +81,9 @@ class ProblemMachine:
             d.unknown += dt
 
     def update(self, value: float | None, rule: Rule | None, t: float, suppressed: bool,
-               snoozed: bool = False) -> Event | None:
-        """Advance with one reading; returns an event when an alert starts or ends."""
+               snoozed: bool = False, lost: float = 0.0) -> Event | None:
+        """Advance with one reading; returns an event when an alert starts or ends. ``lost``: the
+        seconds without frames so far (camera outages), which do not count towards an alert."""
         timing = self.timing
         if value is None or rule is None:
             if self.unknown_since is None:
@@ -86,6 +100,7 @@ class ProblemMachine:
             if beyond:
                 self.state, self.dev_start, self.peak = State.DEVIATING, t, value
                 self.release_since, self.release_count, self.pending = None, 0, 0.0
+                self.lost_at_dev = lost
             else:
                 self.state = State.GOOD
             return None
@@ -101,7 +116,7 @@ class ProblemMachine:
                 return self.leave(t, State.GOOD, "recovered")
             return None
         self.release_since, self.release_count = None, 0
-        sustained = t - self.dev_start
+        sustained = t - self.dev_start - (lost - self.lost_at_dev)  # observed time: outages left out
         if self.state is State.DEVIATING and sustained >= timing.glance_s and self.pending:
             self.durations.deviating += self.pending
             self.pending = 0.0
@@ -152,6 +167,10 @@ class Monitor:
             current view is "unknown".
         max_step_s: a longer pause between readings (camera lost, paused) is not counted as
             observed time.
+
+    A pause between readings much longer than the usual step (a camera dropout too short to be
+    reported as lost) counts as one usual step: outages of any length are neither observed time nor
+    time towards an alert.
     """
 
     def __init__(self, rules: Mapping[str, Sequence[Rule]], timing: AlertSettings, *, max_step_s: float = 2.0,
@@ -163,6 +182,9 @@ class Monitor:
         self.max_step_s = max_step_s
         self._machines = {k: ProblemMachine(k, timing) for k in self.kinds}
         self._last_t: float | None = None
+        self._gap_from: float | None = None  # the last reading before a reported gap
+        self._steps: deque[float] = deque(maxlen=OUTAGE_STEPS)  # the recent usual steps between readings
+        self.lost_s = 0.0  # seconds without readings (outages) so far
         self.observed_s = 0.0
         self.present_s = 0.0
         self.present = False
@@ -188,8 +210,19 @@ class Monitor:
         """Advance all state machines with one frame's metrics (None: nobody in view); ``unknown_reason``
         "dark" says nothing could be measured because it is too dark, "view" that the camera's view is not
         the one the settings fix (one notice for all problems)."""
+        if self._last_t is None and self._gap_from is not None:
+            self.lost_s += max(t - self._gap_from, 0.0)
+        self._gap_from = None
         if self._last_t is not None:
             dt = t - self._last_t
+            usual = statistics.median(self._steps) if len(self._steps) >= OUTAGE_MIN_STEPS else None
+            if dt > self.max_step_s:
+                self.lost_s += dt
+            elif usual is not None and dt > max(OUTAGE_FACTOR * usual, OUTAGE_MIN_S):  # a dropout: one usual step counts
+                self.lost_s += dt - usual
+                dt = usual
+            elif dt > 0:
+                self._steps.append(dt)
             if 0 < dt <= self.max_step_s:
                 self.observed_s += dt
                 if self.present:
@@ -208,7 +241,8 @@ class Monitor:
             value = getattr(metrics, rule.metric) if (metrics is not None and rule is not None) else None
             suppressed = any(self._machines[o].suppresses(kind) for o in PROBLEM[kind].waits_for
                              if o in self._machines)
-            event = self._machines[kind].update(value, rule, t, suppressed, snoozed=t < self.snoozed_until)
+            event = self._machines[kind].update(value, rule, t, suppressed, snoozed=t < self.snoozed_until,
+                                                lost=self.lost_s)
             if event is not None:
                 events.append(event)
             if unknown_reason is None and metrics is not None and rule is not None \
@@ -245,6 +279,8 @@ class Monitor:
 
     def gap(self, t: float) -> None:
         """A stretch without frames (camera lost): it is not observed time and not bad posture."""
+        if self._last_t is not None:
+            self._gap_from = self._last_t
         self._last_t = None
 
     def finish(self, t: float) -> list[Event]:

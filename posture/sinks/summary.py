@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 from ..i18n import _, ngettext
 from ..problems import METRIC, PROBLEM
-from ..text import clock, describe_calibration, duration, kind_label, metric_label, unit, value_text, view_name
+from ..text import describe_calibration, duration, kind_label, metric_label, time_labels, unit, value_text, view_name
 from ..types import BAD_STATES, Baseline, Durations, Event, EventType, Observation, State
 from . import BaseSink
 
@@ -22,8 +22,9 @@ def _not_judged(awaiting_calibration: bool = False) -> str:
 class SessionSummary(BaseSink):
     """Collects what the session saw (a sink) and writes the summary at the end."""
 
-    def __init__(self, *, stills: bool = False) -> None:
+    def __init__(self, *, stills: bool = False, live: bool = False) -> None:
         self.stills = stills
+        self.at = time_labels(live)  # a camera's times of day, a file's times into it
         self.frames = 0
         self.present_frames = 0
         self.first_t: float | None = None
@@ -89,10 +90,10 @@ class SessionSummary(BaseSink):
             worst = value_text(a.metric, a.peak) if a.peak is not None else ""
             if end is not None:
                 detail = _("since {start}, worst {worst}, until {end}").format(
-                    start=clock(a.start), worst=worst, end=clock(end.t))
+                    start=self.at(a.start), worst=worst, end=self.at(end.t))
             else:
-                detail = _("since {start}, worst {worst}").format(start=clock(a.start), worst=worst)
-            lines.append(f"    {clock(a.t)} {kind_label(a.kind)} ({detail})")
+                detail = _("since {start}, worst {worst}").format(start=self.at(a.start), worst=worst)
+            lines.append(f"    {self.at(a.t)} {kind_label(a.kind)} ({detail})")
         return "\n".join(lines)
 
     def _render_stills(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rich.console import Console
 from rich.live import Live
@@ -11,16 +11,17 @@ from rich.text import Text
 
 from ..i18n import _
 from ..problems import PROBLEM
-from ..text import alert_end_message, alert_message, break_message, clock, kind_label, unmeasurable_message, value_text
+from ..text import (alert_end_message, alert_message, break_message, clock, kind_label, time_labels,
+                    unmeasurable_message, value_text)
 from ..types import Event, EventType, Observation, State
 from . import BaseSink
 
 STATE_STYLE = {State.GOOD: "green", State.DEVIATING: "yellow", State.ALERT: "bold red", State.UNKNOWN: "dim"}
 
 
-def status_line(obs: Observation) -> Text:
-    """One line: time, view, the main angles and each problem's state."""
-    line = Text(f"{clock(obs.frame.t)} ")
+def status_line(obs: Observation, at: Callable[[float], str] = clock) -> Text:
+    """One line: time (``at`` writes it), view, the main angles and each problem's state."""
+    line = Text(f"{at(obs.frame.t)} ")
     if obs.metrics is None:
         line.append(_("nobody in view"), style="dim")
     else:
@@ -49,6 +50,7 @@ class TerminalSink(BaseSink):
     def __init__(self, console: Console | None = None, *, total: int | None = None, live: bool = False,
                  description: str = "") -> None:
         self.console = console or Console(stderr=True)
+        self.at = time_labels(live)  # a camera's times of day, a file's times into it
         self._live: Live | None = None
         self._progress: Progress | None = None
         if not self.console.is_terminal:  # piped or redirected: alert lines only, no animation
@@ -68,20 +70,20 @@ class TerminalSink(BaseSink):
             if event.type is EventType.GLANCE:  # ignored, as the user wants
                 continue
             if event.type is EventType.ALERT:
-                self.console.print(f"[bold red]{clock(event.t)} {_('ALERT')}[/] {alert_message(event)}", soft_wrap=True)
+                self.console.print(f"[bold red]{self.at(event.t)} {_('ALERT')}[/] {alert_message(event)}", soft_wrap=True)
             elif event.type is EventType.BREAK:
-                self.console.print(f"[bold cyan]{clock(event.t)} {_('BREAK')}[/] {break_message(event)}",
+                self.console.print(f"[bold cyan]{self.at(event.t)} {_('BREAK')}[/] {break_message(event)}",
                                    soft_wrap=True)
             elif event.type is EventType.UNMEASURABLE:
-                self.console.print(f"[yellow]{clock(event.t)} {_('note')}[/] {unmeasurable_message(event)}",
+                self.console.print(f"[yellow]{self.at(event.t)} {_('note')}[/] {unmeasurable_message(event)}",
                                    soft_wrap=True)
             else:
-                self.console.print(f"[green]{clock(event.t)} {_('ok')}[/] {alert_end_message(event)}", soft_wrap=True)
+                self.console.print(f"[green]{self.at(event.t)} {_('ok')}[/] {alert_end_message(event)}", soft_wrap=True)
 
     def handle(self, obs: Observation) -> None:
         self._print_events(obs.events)
         if self._live is not None:
-            self._live.update(status_line(obs))
+            self._live.update(status_line(obs, self.at))
         elif self._progress is not None:
             active = [kind_label(k) for k, s in obs.states.items() if s is State.ALERT]
             self._progress.update(self._task, advance=1,

@@ -118,11 +118,17 @@ class _EndSession:
 
 
 @dataclass(frozen=True)
+class _SetView:
+    view: str  # the view seen most so far: kept at once, so that a killed session has it too
+
+
+@dataclass(frozen=True)
 class _Stop:
     pass
 
 
-_Message = Union[_StartSession, _WriteSecond, _WriteEvent, _RegradeAsGood, _AttachCalibration, _EndSession, _Stop]
+_Message = Union[_StartSession, _WriteSecond, _WriteEvent, _RegradeAsGood, _AttachCalibration, _EndSession, _SetView,
+                 _Stop]
 
 
 class HistoryRecorder(BaseSink):
@@ -159,6 +165,7 @@ class HistoryRecorder(BaseSink):
         self._t0: float | None = None
         self._second: _Second | None = None
         self._views: Counter[str] = Counter()
+        self._view_kept: str | None = None
         self._last_sec = -1
         try:
             self.lock.acquire()
@@ -184,6 +191,10 @@ class HistoryRecorder(BaseSink):
         if self._second is not None and sec != self._second.sec:
             self._queue.put(self._second.written())
             self._second = None
+            view = self._views.most_common(1)[0][0] if self._views else None
+            if view is not None and view != self._view_kept:
+                self._queue.put(_SetView(view))
+                self._view_kept = view
         if self._second is None:
             self._second = _Second(sec)
             self._last_sec = sec
@@ -234,6 +245,7 @@ class HistoryRecorder(BaseSink):
         self._queue.put(_EndSession(view, self._last_sec, self.clock()))
         self._t0, self._second, self._last_sec = None, None, -1
         self._views.clear()
+        self._view_kept = None
 
     def _event_row(self, e: Event) -> Row:
         t0 = self._t0 or 0.0
@@ -326,6 +338,8 @@ class HistoryRecorder(BaseSink):
             pid = conn.execute("SELECT person_id FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
             conn.execute("UPDATE sessions SET calibration_id = ? WHERE id = ?",
                          (store_calibration(conn, pid, message.baseline), sid))
+        elif isinstance(message, _SetView):
+            conn.execute("UPDATE sessions SET view = ? WHERE id = ?", (message.view, sid))
         elif isinstance(message, _EndSession):
             # A camera's session ends where its last second does; an analysed file's where its analysis
             # did (its seconds are the footage's, which may be longer or shorter than the analysis).
