@@ -168,11 +168,16 @@ class ImageSource:
         pass
 
 
+MAX_IMAGE_BYTES = 200_000_000  # a camera's largest photos are tens of MB
+
+
 def read_image(path: Path) -> np.ndarray | None:
     """Decode an image file (any path, including non-ASCII names); None when it cannot be read."""
     try:
+        if path.stat().st_size > MAX_IMAGE_BYTES:  # not a photo: not read into memory
+            return None
         data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
+    except (OSError, ValueError):
         return None
     if data.size == 0:
         return None
