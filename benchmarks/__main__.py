@@ -246,7 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     ac.add_argument("--model", default="full", help="lite, full or a .task path")
     ac.add_argument("--only", nargs="+", choices=_accuracy.SECTIONS, default=list(_accuracy.SECTIONS),
                     help="run only these sections")
+    fz = sub.add_parser("fuzz", help="bad input through the command line: tracebacks, hangs, long echoes counted")
+    fz.add_argument("args", nargs=argparse.REMAINDER, help="--cases N --seed S --jobs J --timeout T (benchmarks/fuzz.py)")
     args = ap.parse_args(argv)
+    if args.command == "fuzz":
+        from . import fuzz
+
+        return fuzz.main(args.args)
     if args.command == "speed":
         speed(args.source, args.model, args.log, args.repeat)
     elif args.command == "background":

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 from .errors import ConfigError, brief, brief_text
 from .i18n import LANGUAGES, N_, _
+from .paths import user_path
 from .problems import PROBLEM, PROBLEMS, PROFILES
 
 VIEWS = ("auto", "front", "side")
@@ -227,7 +228,7 @@ class Settings:
     def data_path(self) -> Path:
         """The data directory (resolved by load_settings; the platform default if unset)."""
         if self.data_dir:
-            return Path(self.data_dir).expanduser()
+            return user_path(self.data_dir)
         import platformdirs
 
         return Path(platformdirs.user_data_dir("posture", appauthor=False))
@@ -424,10 +425,10 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             path=brief_text(str(p)), problem=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or a number of more digits than Python reads
         raise ConfigError(_("config file {path} is not valid TOML: {problem}").format(path=brief_text(str(p)),
-                                                                                     problem=exc)) from None
-    except RecursionError:
+                                                                                     problem=brief_text(str(exc)))) from None
+    except (RecursionError, MemoryError):
         raise ConfigError(_("config file {path} is not valid TOML: nested too deeply").format(
             path=brief_text(str(p)))) from None
 
@@ -443,7 +444,7 @@ def parse_assignment(text: str) -> dict[str, Any]:
         raise ConfigError(_("--set expects KEY=VALUE, got {value}").format(value=brief(text)))
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError, MemoryError):  # ValueError: a 100000-digit number
         value = raw.strip()
     nested: dict[str, Any] = {}
     node = nested

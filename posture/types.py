@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .errors import CalibrationError
+from .errors import CalibrationError, brief_text
 from .i18n import _
 
 # -- frames ----------------------------------------------------------------------------------------
@@ -448,9 +448,9 @@ class Baseline:
                               for k, v in data["stats"].items()},
                        position=Position(**data["position"]), version=int(data.get("version", 1)),
                        extra=dict(data.get("extra", {})))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise CalibrationError(_("the stored calibration is damaged ({problem}): calibrate again").format(
-                problem=exc)) from None
+                problem=brief_text(str(exc)))) from None
 
 
 # -- what the sinks receive ------------------------------------------------------------------------

@@ -7,10 +7,12 @@ import argparse
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -291,17 +293,18 @@ def _export_csv(conn: Any, sessions: Sequence[q.Session], folder: Path) -> None:
     tables = _tables(conn, sessions)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for table, rows in tables.items():
-            fields: list[str] = []
-            for row in rows:
-                fields.extend(k for k in row if k not in fields)
-            with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields or ["session"])
-                w.writeheader()
-                w.writerows(rows)
     except OSError as exc:
         raise PostureError(_("cannot write {path}: {problem}").format(path=folder, problem=exc.strerror or exc)) \
             from None
+    for table, rows in tables.items():
+        fields: list[str] = []
+        for row in rows:
+            fields.extend(k for k in row if k not in fields)
+        text = io.StringIO(newline="")
+        w = csv.DictWriter(text, fieldnames=fields or ["session"])
+        w.writeheader()
+        w.writerows(rows)
+        _write_atomically(folder / f"{table}.csv", text.getvalue())
 
 
 def _export_json(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
@@ -310,14 +313,18 @@ def _export_json(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    """Write a new file beside ``path`` and put it in its place: a crash leaves the old one, and whatever
+    ``path`` was (a pipe that would block a writer) is replaced, not written into."""
+    tmp: str | None = None
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".tmp", dir=path.parent)
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except OSError as exc:
         try:
-            tmp.unlink()
+            if tmp is not None:
+                os.unlink(tmp)
         except OSError:
             pass
         raise PostureError(_("cannot write {path}: {problem}").format(path=path, problem=exc.strerror or exc)) \

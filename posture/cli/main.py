@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import sys
 from typing import Any, NoReturn, Sequence
 
@@ -70,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = run(settings, calibrate=args.calibrate, snooze=args.snooze,
                        settings_for=lambda profile: monitor.settings_from_args(args, profile))
         return EXIT_TERMINATED if term.received and code == EXIT_INTERRUPTED else code
-    except PostureError as exc:
-        print(_("{prog}: error: {message}").format(prog=PROG, message=exc), file=sys.stderr)
+    except PostureError as exc:  # one line, whatever the message quotes (a name with a line break)
+        message = re.sub(r"[\x00-\x1f\x7f]+", " ", str(exc))
+        print(_("{prog}: error: {message}").format(prog=PROG, message=message), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # before monitoring began or after it ended
         print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)

@@ -19,8 +19,9 @@ import numpy as np
 
 from .._quiet import native_stderr_silenced
 from ..errors import ModelError, brief_text
-from ..offline import keep_offline
 from ..i18n import _
+from ..offline import keep_offline
+from ..paths import user_path
 from ..types import N_LANDMARKS, Landmarks
 
 MODEL_NAMES = {"full": "pose_landmarker_full.task", "lite": "pose_landmarker_lite.task"}
@@ -66,7 +67,7 @@ def resolve_model(spec: str) -> Path:
     """
     if spec in MODEL_NAMES:
         return shipped_model(MODEL_NAMES[spec])
-    path = Path(spec).expanduser()
+    path = user_path(spec)
     try:
         found = path.is_file()
     except OSError:  # a name too long to be a path

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from ..errors import CameraError, SourceError, brief_text
 from ..i18n import _
+from ..paths import user_path
 from ..types import Frame, Gap
 from .camera import CameraSource, open_cv_camera
 from .files import IMAGE_EXTENSIONS, ImageSource, RealtimeSource, VideoFileSource, expand_images, read_image
@@ -55,7 +56,7 @@ def is_image_source(spec: str) -> bool:
     """True when ``--source`` names photos (a folder, a glob or an image file) rather than a video or camera."""
     if spec == "demo" or camera_index(spec) is not None or spec.startswith("/dev/video"):
         return False
-    path = Path(spec).expanduser()
+    path = user_path(spec)
     try:
         return path.is_dir() or any(ch in spec for ch in "*?[") or path.suffix.lower() in IMAGE_EXTENSIONS
     except OSError:  # a name too long to be a path: open_source says so
@@ -92,7 +93,7 @@ def _open_path(spec: str, *, max_fps: float | None, sequence_fps: float, stills:
         if not Path(spec).exists():
             raise CameraError(_("camera {device} not found").format(device=brief_text(spec)))
         return CameraSource(spec, max_fps=max_fps, opener=lambda d: open_cv_camera(d, camera_width, camera_fps))
-    path = Path(spec).expanduser()
+    path = user_path(spec)
     if path.is_dir() or any(ch in spec for ch in "*?["):  # as is_image_source
         files = expand_images(spec)
         return ImageSource(files, fps=sequence_fps, max_fps=max_fps, stills=stills, description=spec)

@@ -14,6 +14,7 @@ import numpy as np
 from .._quiet import native_stderr_silenced
 from ..errors import SourceError
 from ..i18n import _
+from ..paths import user_path
 from ..types import Frame, Gap
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ class RealtimeSource:
 
 def expand_images(spec: str) -> list[Path]:
     """The image files a folder or glob names, sorted by name (natural order of numbered frames)."""
-    p = Path(spec).expanduser()
+    p = user_path(spec)
     if p.is_dir():
         files = [f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS]
     else:

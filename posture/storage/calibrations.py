@@ -96,9 +96,14 @@ def _read_baseline(path: Path) -> Baseline | None:
     except OSError as exc:
         raise CalibrationError(_("cannot read the calibration {path}: {problem}").format(
             path=path, problem=exc.strerror or exc)) from None
+    except UnicodeDecodeError:
+        raise CalibrationError(_("the stored calibration {path} is damaged: calibrate again").format(
+            path=path)) from None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+    except (ValueError, RecursionError):  # not JSON (json's errors are ValueErrors), nested without end
         raise CalibrationError(_("the stored calibration {path} is damaged: calibrate again").format(
             path=path)) from None
     return Baseline.from_json(data)

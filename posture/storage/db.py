@@ -17,12 +17,13 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections import Counter
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
-from ..errors import PostureError
+from ..errors import PostureError, brief_text
 from ..i18n import _
 from ..types import SEVERITY, Baseline
 from .private import tighten
@@ -128,7 +129,12 @@ def error_text(exc: BaseException) -> str:
 
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """Open (and create or upgrade) the database. Raises HistoryError with a clear message."""
-    if not create and not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long, a folder that cannot be entered
+        raise HistoryError(_("cannot open the history in {folder}: {problem}").format(
+            folder=brief_text(str(path.parent)), problem=exc.strerror or exc)) from None
+    if not create and not exists:
         raise HistoryError(_("no history yet in {folder}").format(folder=path.parent))
     try:
         if create:
@@ -192,6 +198,12 @@ class RecordingLock:
         """Take the lock; raises HistoryBusy when another instance holds it (``monitor``: the message
         suggests how to run this one anyway)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if not stat.S_ISREG(self.path.lstat().st_mode):  # a folder or a pipe: opening could fail or block
+                raise HistoryError(_("{path} is not a file: remove it (it only marks a recording in progress)").format(
+                    path=self.path))
+        except FileNotFoundError:
+            pass
         fh = open(self.path, "a+", encoding="utf-8")
         try:
             _lock_file(fh)
@@ -244,9 +256,12 @@ def person_id(conn: sqlite3.Connection, name: str, *, create: bool = True) -> in
 
 def close_interrupted(conn: sqlite3.Connection) -> int:
     """Give sessions left open by a crash an end: their last recorded second. Call with the lock held."""
-    rows = conn.execute("SELECT id, start FROM sessions WHERE end IS NULL").fetchall()
+    # A damaged start (not a number) is left for the readers to leave out (queries.VALID_SESSION).
+    rows = conn.execute("SELECT id, start FROM sessions WHERE end IS NULL AND typeof(start) IN ('integer', 'real') "
+                        "AND start BETWEEN 0 AND 253402300799").fetchall()
     for sid, start in rows:
-        last = conn.execute("SELECT MAX(sec) FROM seconds WHERE session_id = ?", (sid,)).fetchone()[0]
+        last = conn.execute("SELECT MAX(sec) FROM seconds WHERE session_id = ? AND typeof(sec) = 'integer'",
+                            (sid,)).fetchone()[0]
         conn.execute("UPDATE sessions SET end = ?, end_reason = 'interrupted' WHERE id = ?",
                      (start + (last + 1 if last is not None else 0), sid))
     return len(rows)

@@ -114,7 +114,9 @@ class Damage:
 
 def damage(conn: sqlite3.Connection) -> Damage:
     """The damaged sessions and rows that every reading leaves out."""
-    bad = tuple(r[0] for r in conn.execute(f"SELECT s.id FROM sessions s WHERE NOT ({VALID_SESSION}) ORDER BY s.id"))
+    bad = tuple(r[0] for r in conn.execute(
+        f"SELECT s.id FROM sessions s LEFT JOIN people p ON p.id = s.person_id "
+        f"WHERE NOT ({VALID_SESSION}) OR typeof(p.name) IS NOT 'text' ORDER BY s.id"))
     rows = sum(conn.execute(f"SELECT COUNT(*) FROM {table} WHERE NOT ({cond})").fetchone()[0]
                for table, cond in VALID_ROW.items())
     return Damage(bad, rows)
@@ -122,7 +124,7 @@ def damage(conn: sqlite3.Connection) -> Damage:
 
 def find_sessions(conn: sqlite3.Connection, sel: Selection) -> list[Session]:
     """The sessions a selection names, oldest first."""
-    where: list[str] = [VALID_SESSION]
+    where: list[str] = [VALID_SESSION, "typeof(p.name) = 'text'"]
     args: list[Any] = []
     if sel.person is not None:
         where.append("p.name = ?")
@@ -141,7 +143,7 @@ def find_sessions(conn: sqlite3.Connection, sel: Selection) -> list[Session]:
 
 
 def people(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT name FROM people ORDER BY name")]
+    return [r[0] for r in conn.execute("SELECT name FROM people WHERE typeof(name) = 'text' ORDER BY name")]
 
 
 def seconds(conn: sqlite3.Connection, sid: int) -> list[tuple[int, int, int]]:
