@@ -248,11 +248,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only these sections")
     fz = sub.add_parser("fuzz", help="bad input through the command line: tracebacks, hangs, long echoes counted")
     fz.add_argument("args", nargs=argparse.REMAINDER, help="--cases N --seed S --jobs J --timeout T (benchmarks/fuzz.py)")
-    args = ap.parse_args(argv)
-    if args.command == "fuzz":
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["fuzz"]:  # its own options (benchmarks/fuzz.py)
         from . import fuzz
 
-        return fuzz.main(args.args)
+        return fuzz.main(args_list[1:])
+    args = ap.parse_args(args_list)
     if args.command == "speed":
         speed(args.source, args.model, args.log, args.repeat)
     elif args.command == "background":
