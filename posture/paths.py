@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+from typing import IO
 
 
 def user_path(text: str) -> Path:
@@ -12,3 +15,17 @@ def user_path(text: str) -> Path:
         return Path(text).expanduser()
     except RuntimeError:
         return Path(text)
+
+
+def open_for_writing(path: Path, buffering: int = -1) -> IO[str]:
+    """``open(path, "w")`` for text, except that a named pipe nobody reads from fails at once (ENXIO)
+    instead of waiting without end."""
+    try:
+        fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        fifo = False
+    if fifo:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        os.set_blocking(fd, True)
+        return open(fd, "w", encoding="utf-8", buffering=buffering)
+    return open(path, "w", encoding="utf-8", buffering=buffering)

@@ -295,12 +295,12 @@ def test_deleting_keeps_other_people_and_waits_for_the_recorder(tmp_path: Path,
     lock = db.RecordingLock(tmp_path)
     lock.acquire()
     try:
-        assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all"]) == 2
+        assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--yes"]) == 2
     finally:
         lock.release()
     err = capsys.readouterr().err
     assert "another posture monitor" in err and "--no-history" not in err
-    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all"]) == 0
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--yes"]) == 0
     conn = db.connect(db.db_path(tmp_path))
     assert q.people(conn) == ["bob"] and q.counts(conn, "bob")["calibrations"] == 1
     conn.close()
@@ -368,7 +368,7 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     assert main(["history", "--data-dir", str(tmp_path), "--delete", "--session", "1", "--days", "7"]) == 2
     assert "give either --session or --days/--from/--to, not both" in capsys.readouterr().err
     # --person with --all forgets the person even without a session: database and files.
-    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-04"]) == 0
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-04", "--yes"]) == 0
     out = capsys.readouterr().out
     assert "deleted 0 session(s)" in out and "also deleted the stored calibrations and snapshots of pat-04" in out
     conn = db.connect(db.db_path(tmp_path))
@@ -380,7 +380,7 @@ def test_a_person_with_only_a_calibration_can_be_forgotten(tmp_path: Path, capsy
     conn = db.connect(db.db_path(tmp_path))
     db.store_calibration(conn, db.person_id(conn, "bob!"), baseline)
     conn.close()
-    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "bob!"]) == 0
+    assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "bob!", "--yes"]) == 0
     assert (tmp_path / "calibrations" / "people" / "bob" / "side.json").exists()
 
 
@@ -419,7 +419,7 @@ def test_files_go_even_when_another_reader_holds_the_history(tmp_path: Path,
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM sessions").fetchone()  # a report being read: the log cannot be emptied
     try:
-        assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-09"]) == 2
+        assert main(["history", "--data-dir", str(tmp_path), "--delete", "--all", "--person", "pat-09", "--yes"]) == 2
     finally:
         reader.close()
     assert "in use" in capsys.readouterr().err
@@ -427,3 +427,37 @@ def test_files_go_even_when_another_reader_holds_the_history(tmp_path: Path,
     conn = db.connect(db.db_path(tmp_path))
     assert q.people(conn) == []
     conn.close()
+
+
+def test_deleting_more_than_one_session_is_confirmed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    conn = db.connect(db.db_path(tmp_path))
+    anna = db.person_id(conn, "anna")
+    for start in (1000, 2000, 3000):
+        conn.execute("INSERT INTO sessions (person_id, start, end, profile, source, app_version) "
+                     "VALUES (?, ?, ?, 'desk', 'camera', 'x')", (anna, start, start + 10))
+    conn.close()
+
+    def sessions() -> int:
+        c = db.connect(db.db_path(tmp_path))
+        try:
+            return len(q.find_sessions(c, q.Selection()))
+        finally:
+            c.close()
+
+    delete_all = ["history", "--data-dir", str(tmp_path), "--delete", "--all"]
+    # Not on a terminal (a script, a pipe): refused without --yes.
+    assert main(delete_all) == 2
+    assert "deleting 3 sessions for good needs --yes" in capsys.readouterr().err and sessions() == 3
+    # On a terminal: asked, and only a yes deletes (Dutch "j" too).
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    assert main(delete_all) == 1
+    out = capsys.readouterr().out
+    assert "Delete 3 sessions of anna for good" in out and "nothing deleted" in out and sessions() == 3
+    monkeypatch.setattr("sys.stdin", io.StringIO("j\n"))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    assert main(delete_all) == 0 and sessions() == 0

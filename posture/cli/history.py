@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -146,6 +147,8 @@ def history_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argu
         "List, export or delete the stored sessions. Without an action: the list of sessions."))
     p.add_argument("--person", metavar="NAME", help=_("only this person's sessions (default: everyone's)"))
     p.add_argument("--all", action="store_true", help=_("every session (with --delete)"))
+    p.add_argument("--yes", action="store_true",
+                   help=_("delete without asking (needed to delete more than one session without a terminal)"))
     act = p.add_mutually_exclusive_group()
     act.add_argument("--delete", action="store_true",
                      help=_("delete the chosen sessions (--session, --days, --from/--to, or --all) for good"))
@@ -199,6 +202,28 @@ def report_main(args: argparse.Namespace) -> int:
     return 0
 
 
+YES = ("y", "yes", "j", "ja")  # English and Dutch
+
+
+def _confirmed(doomed: Sequence[q.Session], person: str | None) -> bool:
+    """Ask on the terminal before deleting more than one session for good; without a terminal the
+    caller must say --yes."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise PostureError(ngettext(
+            "deleting {n} session for good needs --yes when it cannot be asked on a terminal",
+            "deleting {n} sessions for good needs --yes when it cannot be asked on a terminal",
+            len(doomed)).format(n=len(doomed)))
+    people = sorted({s.person for s in doomed})
+    question = ngettext("Delete {n} session of {people} for good, with everything recorded in it? [y/N] ",
+                        "Delete {n} sessions of {people} for good, with everything recorded in them? [y/N] ",
+                        len(doomed)).format(n=len(doomed), people=person or ", ".join(people) or "-")
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in YES
+
+
 def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen: bool, folder: Path) -> int:
     """``history --delete``: the chosen sessions, and the files of everyone who has none left."""
     if not chosen and not args.all:
@@ -209,6 +234,9 @@ def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen:
         raise HistoryError(_("no session {id}{person}: nothing deleted (see the list: posture-monitor "
                                "history)").format(id=missing[0], person=f" ({args.person})" if args.person
                                                   else ""))
+    if (args.all or len(doomed) > 1) and not args.yes and not _confirmed(doomed, args.person):
+        print(_("nothing deleted"))
+        return 1
     lock = RecordingLock(folder)
     lock.acquire(monitor=False)  # not while a monitor records into this history
     busy: HistoryError | None = None
@@ -313,10 +341,21 @@ def _export_json(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write a new file beside ``path`` and put it in its place: a crash leaves the old one, and whatever
-    ``path`` was (a pipe that would block a writer) is replaced, not written into."""
+    """Write a new file beside ``path`` and put it in its place: a crash leaves the old one. A path that
+    is not a regular file (``/dev/stdout``, a pipe) is written into, never replaced; a pipe nobody
+    reads from is an error at once, not a wait without end."""
     tmp: str | None = None
     try:
+        try:
+            special = not stat.S_ISREG(os.stat(path).st_mode)
+        except FileNotFoundError:
+            special = False
+        if special:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO for a pipe without a reader
+            os.set_blocking(fd, True)
+            with open(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            return
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".tmp", dir=path.parent)
         with open(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

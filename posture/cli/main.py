@@ -75,9 +75,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = re.sub(r"[\x00-\x1f\x7f]+", " ", str(exc))
         print(_("{prog}: error: {message}").format(prog=PROG, message=message), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (history | head): what it wanted was printed
+        _quiet_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:  # before monitoring began or after it ended
         print(_("{prog}: interrupted").format(prog=PROG), file=sys.stderr)
         return EXIT_TERMINATED if term.received else EXIT_INTERRUPTED
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail on the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 class _TermAsInterrupt:

@@ -8,6 +8,7 @@ from typing import IO, Any, Sequence
 
 from ..errors import OutputError
 from ..i18n import _
+from ..paths import open_for_writing
 from ..types import Baseline, Event, EventType, Observation
 from . import BaseSink
 
@@ -50,7 +51,7 @@ class JsonLinesLog(BaseSink):
     def __init__(self, path: str | Path, header: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
         try:
-            self._fh: IO[str] | None = open(self.path, "w", encoding="utf-8", buffering=1)
+            self._fh: IO[str] | None = open_for_writing(self.path, buffering=1)
         except OSError as exc:
             raise OutputError(_("cannot write log {path}: {problem}").format(
                 path=self.path, problem=exc.strerror or exc)) from None
