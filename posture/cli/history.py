@@ -290,23 +290,25 @@ def history_main(args: argparse.Namespace) -> int:
             _export_json(conn, sessions, Path(args.export_json))
             print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_json))
         else:
-            _list(sessions, path)
+            _list(conn, sessions, path)
     finally:
         conn.close()
     return 0
 
 
-def _list(sessions: Sequence[q.Session], path: Path) -> None:
+def _list(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
     from ..text import duration
 
     print(_("{n} session(s) in {path}").format(n=len(sessions), path=path))
     if sessions:
-        print(f"{_('no.'):>5}  {_('person'):<16} {_('start'):<16}  {_('duration'):>14}  {_('profile'):<8} "
-              f"{_('view'):<9} {_('source')}")
+        print(f"{_('no.'):>5}  {_('person'):<16} {_('start'):<16}  {_('duration'):>14}  {_('good'):>5}  "
+              f"{_('alerts'):>6}  {_('profile'):<8} {_('view'):<9} {_('source')}")
     for s in sessions:
-        print(f"{s.id:>5}  {s.person:<16} {s.start_local:%Y-%m-%d %H:%M}  {duration(s.duration_s):>14}  "
-              f"{s.profile:<8} {s.view or '':<9} {s.source:<6}" + (f"  ({s.end_reason})" if s.end_reason !=
-                                                                    "finished" else ""))
+        good, judged = q.posture_seconds(conn, s.id)
+        share = f"{100 * good / judged:.0f}%" if judged else "-"
+        print(f"{s.id:>5}  {s.person[:16]:<16} {s.start_local:%Y-%m-%d %H:%M}  {duration(s.duration_s):>14}  "
+              f"{share:>5}  {q.alert_count(conn, s.id):>6}  {s.profile:<8} {s.view or '':<9} {s.source:<6}"
+              + (f"  ({s.end_reason})" if s.end_reason != "finished" else ""))
 
 
 def _tables(conn: Any, sessions: Sequence[q.Session]) -> dict[str, list[dict[str, Any]]]:

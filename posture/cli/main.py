@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup(_early_language(argv))
     term = _TermAsInterrupt()
     try:
-        if argv and argv[0] in ("report", "history"):
+        if argv and argv[0] in ("report", "history", "today"):
             return _subcommand(argv[0], argv[1:])
         from . import monitor
 
@@ -126,9 +126,13 @@ class _TermAsInterrupt:
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
-    """``report`` or ``history`` (posture/cli/history.py)."""
+    """``report`` or ``history`` (posture/cli/history.py), ``today`` (posture/cli/today.py)."""
     from . import history
 
+    if name == "today":
+        from . import today
+
+        return today.today_main(today.today_parser(_Parser).parse_args(argv))
     parser = (history.report_parser if name == "report" else history.history_parser)(_Parser)
     args = parser.parse_args(argv)
     return history.report_main(args) if name == "report" else history.history_main(args)

@@ -186,6 +186,23 @@ def state_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
                   sid)
 
 
+def posture_seconds(conn: sqlite3.Connection, sid: int) -> tuple[int, int]:
+    """Seconds of a session in good posture (every judged problem good, short glances included) and
+    seconds judged at all: the session's good-posture share is their ratio."""
+    good, judged = conn.execute(
+        "SELECT COALESCE(SUM(CASE WHEN bad = 0 THEN span ELSE 0 END), 0), COALESCE(SUM(span), 0) FROM ("
+        "  SELECT sec, MAX(span) AS span, MAX(state IN ('deviating', 'alert')) AS bad,"
+        "         MAX(state IN ('good', 'deviating', 'alert')) AS judged"
+        f"  FROM state_seconds WHERE session_id = ? AND {VALID_ROW['state_seconds']} GROUP BY sec"
+        ") WHERE judged = 1", (sid,)).fetchone()
+    return int(good), int(judged)
+
+
+def alert_count(conn: sqlite3.Connection, sid: int) -> int:
+    return int(conn.execute(f"SELECT COUNT(*) FROM events WHERE session_id = ? AND type = 'alert' "
+                            f"AND {VALID_ROW['events']}", (sid,)).fetchone()[0])
+
+
 def band_counts(conn: sqlite3.Connection, sid: int) -> dict[str, Counter[str]]:
     """Seconds in each band, per metric."""
     return _tally(conn, "SELECT metric, band, SUM(span) FROM metric_seconds WHERE session_id = ? "
