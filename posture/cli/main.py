@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup(_early_language(argv))
     term = _TermAsInterrupt()
     try:
-        if argv and argv[0] in ("report", "history", "today"):
+        if argv and argv[0] in ("report", "history", "today", "autostart"):
             return _subcommand(argv[0], argv[1:])
         from . import monitor
 
@@ -129,6 +129,10 @@ def _subcommand(name: str, argv: list[str]) -> int:
     """``report`` or ``history`` (posture/cli/history.py), ``today`` (posture/cli/today.py)."""
     from . import history
 
+    if name == "autostart":
+        from . import autostart
+
+        return autostart.autostart_main(autostart.autostart_parser(_Parser).parse_args(argv))
     if name == "today":
         from . import today
 
