@@ -7,14 +7,22 @@ import stat
 from pathlib import Path
 from typing import IO
 
+from .errors import PostureError, brief_text
+from .i18n import _
+
 
 def user_path(text: str) -> Path:
-    """``text`` with ``~`` and ``~user`` expanded where they can be, as given where not (an unknown
-    user, no home folder): the path then does not exist, and the caller says so."""
+    """``text`` with ``~`` and ``~user`` expanded.
+
+    Raises:
+        PostureError: ``~user`` names no user (or there is no home folder): never a folder of that
+            name made in the current one.
+    """
     try:
         return Path(text).expanduser()
     except RuntimeError:
-        return Path(text)
+        raise PostureError(_("{path}: no such user, or no home folder to expand {home} to").format(
+            path=brief_text(text), home=brief_text(text.split("/")[0], 40))) from None
 
 
 def open_for_writing(path: Path, buffering: int = -1) -> IO[str]:
