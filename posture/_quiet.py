@@ -13,6 +13,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # OpenCV: our own messages say what failed; its probing of every camera backend is noise.
 os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
 os.environ.setdefault("OPENCV_VIDEOIO_PRIORITY_OBSENSOR", "0")
+# FFmpeg (inside OpenCV) reports every damaged block of a corrupt video on stderr: the app says in one
+# line what it could not read instead (AV_LOG_QUIET).
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 @contextlib.contextmanager

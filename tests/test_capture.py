@@ -13,7 +13,7 @@ from posture.errors import CameraError, SourceError
 from posture.sources import CameraSource, ImageSource, VideoFileSource, open_source
 from posture.sources.files import expand_images
 from posture.types import Frame, Gap
-from tests.helpers import DEMO_CLIP, FakeCamera, FakeClock, wait_until
+from tests.helpers import DATA, DEMO_CLIP, FakeCamera, FakeClock, run_cli, wait_until
 
 
 def write_video(path: Path, n: int, fps: float = 10.0, size: tuple[int, int] = (64, 48)) -> None:
@@ -153,3 +153,20 @@ def test_camera_reader_with_a_real_opencv_capture() -> None:
         assert isinstance(frame, Frame) and frame.image.shape == (480, 640, 3)
     finally:
         cam.close()
+
+
+def test_a_damaged_video_is_read_without_ffmpeg_noise(tmp_path: Path) -> None:
+    """A video with damaged blocks: what can be decoded is analysed, and FFmpeg's complaints about
+    every damaged block stay off the terminal."""
+    import random
+
+    data = bytearray((DATA / "clips" / "phone_front_low.mp4").read_bytes())
+    rng = random.Random(1)
+    for _ in range(200):
+        at = rng.randrange(100_000, len(data) - 200_000)
+        data[at:at + 50] = bytes(rng.randrange(256) for _ in range(50))
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(data)
+    r = run_cli("--source", str(damaged), "--no-window", "--fps", "1", "--no-history")
+    assert r.returncode == 0 and "Session summary" in r.stdout
+    assert "@ 0x" not in r.stderr and "damaged at" not in r.stderr, r.stderr[-1000:]
