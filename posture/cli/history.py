@@ -112,7 +112,7 @@ def report_name(person: str) -> str:
     return f"{safe or 'person'}-{hashlib.sha256(person.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
-def _note_damage(conn: Any) -> None:
+def note_damage(conn: Any) -> None:
     """Say on stderr what of a damaged history is left out (the rest is read as usual)."""
     damage = q.damage(conn)
     if damage.sessions:
@@ -182,7 +182,7 @@ def report_main(args: argparse.Namespace) -> int:
     person = args.person or default_person()
     path = db_path(_data_path(args))
     conn = connect(path, create=False)
-    _note_damage(conn)
+    note_damage(conn)
     try:
         selection = _selection(args, person)
         if args.compare is None and selection == q.Selection(person=person):  # nothing chosen: the last session
@@ -276,7 +276,7 @@ def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen:
 def history_main(args: argparse.Namespace) -> int:
     path = db_path(_data_path(args))
     conn = connect(path, create=False)
-    _note_damage(conn)
+    note_damage(conn)
     try:
         selection = _selection(args, args.person)
         chosen = selection != q.Selection(person=args.person)

@@ -52,13 +52,13 @@ def today_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
 
 def today_main(args: argparse.Namespace, *, now: dt.datetime | None = None) -> int:
     from ..config import default_person, load_settings
-    from .history import _note_damage
+    from .history import note_damage
 
     person = args.person or default_person()
     settings = load_settings({}, {"data_dir": args.data_dir} if args.data_dir else {})
     conn = connect(db_path(settings.data_path), create=False)
     try:
-        _note_damage(conn)
+        note_damage(conn)
         today = (now or dt.datetime.now()).date()
         since = today - dt.timedelta(days=TREND_DAYS)
         sessions = q.find_sessions(conn, q.Selection(person=person, since=since, until=today))
