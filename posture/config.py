@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import math
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
@@ -403,6 +404,9 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB; anything near this is not one
+# A dotted key of 32 parts or more (the settings nest 3 deep: rules.lean.limit).
+STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'")  # a one-line TOML string (its dots are no keys)
+DEEP_KEY = re.compile(r"(?:[A-Za-z0-9_\-\"']+[ \t]*\.[ \t]*){32}")
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -423,6 +427,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(_("cannot read config file {path}: {problem}").format(
             path=brief_text(str(p)), problem=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
+    if DEEP_KEY.search(STRING.sub('""', text)):  # tomllib takes quadratic time over a key of 100000 parts
+        raise ConfigError(_("config file {path} is not valid TOML: nested too deeply").format(
+            path=brief_text(str(p))))
     try:
         return tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or a number of more digits than Python reads

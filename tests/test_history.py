@@ -106,7 +106,7 @@ def test_export_and_delete(recorded_history: tuple[Path, Path], tmp_path: Path,
     # The list: a header over its columns, then a line a session.
     assert main(["history", "--data-dir", str(work)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split() == ["no.", "person", "start", "duration", "profile", "view", "source"]
+    assert lines[1].split() == ["no.", "person", "start", "duration", "good", "alerts", "profile", "view", "source"]
     assert lines[2].split()[:2] == ["1", "pat-01"] and len(lines) == 3
     assert main(["history", "--data-dir", str(work), "--export-csv", str(tmp_path / "csv")]) == 0
     with open(tmp_path / "csv" / "aggregates.csv", encoding="utf-8") as fh:
