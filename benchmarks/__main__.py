@@ -32,7 +32,7 @@ from posture.pipeline import Pipeline
 from posture.pose.face import FaceEstimator
 from posture.pose.landmarker import PoseEstimator
 from posture.sources import DEMO_CLIP, open_source
-from posture.types import Frame, Landmarks
+from posture.types import Frame
 
 
 FRONT_CLIP = Path(__file__).resolve().parent.parent / "tests" / "data" / "clips" / "phone_front_low.mp4"

@@ -9,7 +9,7 @@ from typing import IO, Any, Sequence
 from ..errors import OutputError
 from ..i18n import _
 from ..paths import open_for_writing
-from ..types import Baseline, Event, EventType, Observation
+from ..types import Baseline, Event, Observation
 from . import BaseSink
 
 
