@@ -266,9 +266,14 @@ PROFILE_PRESETS: dict[str, dict[str, Any]] = {
     for profile in PROFILES}
 
 
+def camera_index(source: str) -> int | None:
+    """The camera number a source names (ASCII digits only: "²" is not a camera), None if none."""
+    return int(source) if source.isascii() and source.isdigit() else None
+
+
 def is_camera_source(source: str) -> bool:
     """True for a camera index (``0``) or a video device path (``/dev/video0``)."""
-    return (source.isascii() and source.isdigit()) or source.startswith("/dev/video")
+    return camera_index(source) is not None or source.startswith("/dev/video")
 
 
 # The units of settings, for translation where they are shown.
@@ -404,8 +409,8 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB; anything near this is not one
-# A dotted key of 32 parts or more (the settings nest 3 deep: rules.lean.limit).
 STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'")  # a one-line TOML string (its dots are no keys)
+# A dotted key of 32 parts or more (the settings nest 3 deep: rules.lean.limit).
 DEEP_KEY = re.compile(r"(?:[A-Za-z0-9_\-\"']+[ \t]*\.[ \t]*){32}")
 
 
@@ -427,17 +432,16 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ConfigError(_("cannot read config file {path}: {problem}").format(
             path=brief_text(str(p)), problem=exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)) from None
+    too_deep = ConfigError(_("config file {path} is not valid TOML: nested too deeply").format(path=brief_text(str(p))))
     if DEEP_KEY.search(STRING.sub('""', text)):  # tomllib takes quadratic time over a key of 100000 parts
-        raise ConfigError(_("config file {path} is not valid TOML: nested too deeply").format(
-            path=brief_text(str(p))))
+        raise too_deep
     try:
         return tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or a number of more digits than Python reads
         raise ConfigError(_("config file {path} is not valid TOML: {problem}").format(path=brief_text(str(p)),
                                                                                      problem=brief_text(str(exc)))) from None
     except (RecursionError, MemoryError):
-        raise ConfigError(_("config file {path} is not valid TOML: nested too deeply").format(
-            path=brief_text(str(p)))) from None
+        raise too_deep from None
 
 
 def parse_assignment(text: str) -> dict[str, Any]:

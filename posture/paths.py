@@ -25,7 +25,7 @@ def user_path(text: str) -> Path:
             path=brief_text(text), home=brief_text(text.split("/")[0], 40))) from None
 
 
-def open_for_writing(path: Path, buffering: int = -1) -> IO[str]:
+def open_for_writing(path: Path, buffering: int = -1, newline: str | None = None) -> IO[str]:
     """``open(path, "w")`` for text, except that a named pipe nobody reads from fails at once (ENXIO)
     instead of waiting without end."""
     try:
@@ -35,5 +35,5 @@ def open_for_writing(path: Path, buffering: int = -1) -> IO[str]:
     if fifo:
         fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
         os.set_blocking(fd, True)
-        return open(fd, "w", encoding="utf-8", buffering=buffering)
-    return open(path, "w", encoding="utf-8", buffering=buffering)
+        return open(fd, "w", encoding="utf-8", buffering=buffering, newline=newline)
+    return open(path, "w", encoding="utf-8", buffering=buffering, newline=newline)

@@ -123,7 +123,6 @@ class Pipeline:
             # A view fixed by the settings (--view, the side profile) that the landmarks contradict: the
             # metrics of the wrong view would be nonsense (a frontal neck read as a side view bends
             # 120 deg), so nothing is judged, and the monitor says why once.
-            wrong_view = False
             if self.settings.view != "auto" and seen is not None:
                 wrong_view = (seen if self.stills else self.views.update(seen, frame.t)) != view
             face_expected = False

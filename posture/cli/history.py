@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 from ..errors import PostureError, brief_text
 from ..i18n import LANGUAGES, _, ngettext
+from ..paths import open_for_writing
 from ..storage import queries as q
 from ..storage.calibrations import person_files
 from ..storage.db import SCHEMA_VERSION, HistoryError, RecordingLock, connect, db_path
@@ -353,9 +354,7 @@ def _write_atomically(path: Path, text: str) -> None:
         except FileNotFoundError:
             special = False
         if special:
-            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO for a pipe without a reader
-            os.set_blocking(fd, True)
-            with open(fd, "w", encoding="utf-8", newline="") as fh:
+            with open_for_writing(path, newline="") as fh:
                 fh.write(text)
             return
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".tmp", dir=path.parent)

@@ -126,9 +126,7 @@ class _TermAsInterrupt:
 
 
 def _subcommand(name: str, argv: list[str]) -> int:
-    """``report`` or ``history`` (posture/cli/history.py), ``today`` (posture/cli/today.py)."""
-    from . import history
-
+    """``report`` or ``history`` (posture/cli/history.py), ``today`` (today.py), ``autostart`` (autostart.py)."""
     if name == "autostart":
         from . import autostart
 
@@ -137,6 +135,8 @@ def _subcommand(name: str, argv: list[str]) -> int:
         from . import today
 
         return today.today_main(today.today_parser(_Parser).parse_args(argv))
+    from . import history
+
     parser = (history.report_parser if name == "report" else history.history_parser)(_Parser)
     args = parser.parse_args(argv)
     return history.report_main(args) if name == "report" else history.history_main(args)

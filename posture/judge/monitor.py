@@ -215,10 +215,12 @@ class Monitor:
         self._gap_from = None
         if self._last_t is not None:
             dt = t - self._last_t
-            usual = statistics.median(self._steps) if len(self._steps) >= OUTAGE_MIN_STEPS else None
+            # The usual step only matters for a step long enough to be a dropout (not at every frame).
+            usual = statistics.median(self._steps) \
+                if dt > OUTAGE_MIN_S and len(self._steps) >= OUTAGE_MIN_STEPS else None
             if dt > self.max_step_s:
                 self.lost_s += dt
-            elif usual is not None and dt > max(OUTAGE_FACTOR * usual, OUTAGE_MIN_S):  # a dropout: one usual step counts
+            elif usual is not None and dt > OUTAGE_FACTOR * usual:  # a dropout: one usual step counts
                 self.lost_s += dt - usual
                 dt = usual
             elif dt > 0:

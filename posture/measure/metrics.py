@@ -65,9 +65,7 @@ def compute_metrics(lm: Landmarks, view: str, *, min_visibility: float = 0.5, fa
         if head is not None:
             values.update(head_pitch_deg=head.pitch_deg, head_yaw_deg=head.yaw_deg, head_roll_deg=head.roll_deg,
                           face_x_cm=head.x_cm, face_y_cm=head.y_cm, face_z_cm=head.z_cm)
-        if turned:
-            pass  # a look to the side: the head is not judged
-        elif head is not None and shoulders:
+        if head is not None and shoulders and not turned:  # turned: a look to the side is not judged
             # The head against the trunk: the face's roll less the shoulder line's, so that a sideways
             # lean, which carries the head with the trunk, is not also a head tilt (docs/accuracy.md).
             values["head_tilt_deg"] = head.roll_deg - roll_deg(lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER])

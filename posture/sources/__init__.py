@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from ..config import camera_index
 from ..errors import CameraError, SourceError, brief_text
 from ..i18n import _
 from ..paths import user_path
@@ -45,11 +46,6 @@ class FrameSource(Protocol):
 
 
 MAX_CAMERA_INDEX = 255  # OpenCV's device numbers are small; a longer number is no camera
-
-
-def camera_index(spec: str) -> int | None:
-    """The camera number ``--source`` names (ASCII digits only: "²" is not a camera), None if none."""
-    return int(spec) if spec.isascii() and spec.isdigit() else None
 
 
 def is_image_source(spec: str) -> bool:
