@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from posture.storage.db import OWN_ENTRIES
 from posture.storage.private import tighten
 from tests.helpers import DATA, RUN_MONITOR, ROOT, cli_env
 
@@ -129,6 +130,6 @@ def test_tightening_follows_no_link(tmp_path: Path) -> None:
     (elsewhere / "shared.txt").write_text("x")
     (elsewhere / "shared.txt").chmod(0o644)
     (data / "snapshots").symlink_to(elsewhere)
-    tighten(data)
+    tighten(data, OWN_ENTRIES)
     assert mode(data) == 0o700
     assert mode(elsewhere) == 0o755 and mode(elsewhere / "shared.txt") == 0o644

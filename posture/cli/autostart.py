@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import plistlib
 import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
-from xml.sax.saxutils import escape
 
 from ..errors import PostureError
 from ..i18n import _
@@ -54,24 +54,8 @@ def entry(platform: str, argv: Sequence[str], env: Mapping[str, str] | None = No
     env = os.environ if env is None else env
     home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
     if platform == "darwin":
-        args = "".join(f"\n        <string>{escape(a)}</string>" for a in argv)
-        text = f"""<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0">
-<dict>
-    <key>Label</key>
-    <string>{APP_ID}</string>
-    <key>ProgramArguments</key>
-    <array>{args}
-    </array>
-    <key>RunAtLoad</key>
-    <true/>
-    <key>ProcessType</key>
-    <string>Interactive</string>
-</dict>
-</plist>
-"""
-        return Entry(home / "Library" / "LaunchAgents" / f"{APP_ID}.plist", text)
+        plist = {"Label": APP_ID, "ProgramArguments": list(argv), "RunAtLoad": True, "ProcessType": "Interactive"}
+        return Entry(home / "Library" / "LaunchAgents" / f"{APP_ID}.plist", plistlib.dumps(plist).decode("utf-8"))
     if platform == "win32":
         appdata = Path(env.get("APPDATA") or home / "AppData" / "Roaming")
         folder = appdata / "Microsoft" / "Windows" / "Start Menu" / "Programs" / "Startup"
@@ -108,7 +92,8 @@ def autostart_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Ar
 
 def autostart_main(args: argparse.Namespace, platform: str = sys.platform) -> int:
     kind = "darwin" if platform == "darwin" else "win32" if platform.startswith("win") else "linux"
-    e = entry(kind, command(args.extra))
+    argv = command(args.extra)
+    e = entry(kind, argv)
     if args.action == "status":
         if e.path.is_file():
             print(_("starts at login: {path}").format(path=e.path))
@@ -122,7 +107,7 @@ def autostart_main(args: argparse.Namespace, platform: str = sys.platform) -> in
             tmp.write_text(e.text, encoding="utf-8", newline="")
             os.replace(tmp, e.path)
             print(_("starts at login from now on: {path}").format(path=e.path))
-            print("  " + " ".join(shlex.quote(a) for a in command(args.extra)))
+            print("  " + " ".join(shlex.quote(a) for a in argv))
         else:
             try:
                 e.path.unlink()

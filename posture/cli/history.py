@@ -72,6 +72,11 @@ def _selection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=_days, metavar="N", help=_("the last N days, today included"))
     p.add_argument("--from", dest="since", type=_date, metavar="DATE", help=_("from this day (YYYY-MM-DD)"))
     p.add_argument("--to", dest="until", type=_date, metavar="DATE", help=_("up to and including this day"))
+    history_place_args(p)
+
+
+def history_place_args(p: argparse.ArgumentParser) -> None:
+    """Where the history is and the language: the options every history command shares."""
     p.add_argument("--data-dir", metavar="DIR",
                    help=_("where the history is kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
     p.add_argument("--lang", choices=LANGUAGES, help=_("language: en or nl (default: the system's language)"))

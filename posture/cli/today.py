@@ -11,11 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ..i18n import LANGUAGES, _, ngettext
+from ..i18n import _, ngettext
 from ..problems import KINDS
 from ..storage import queries as q
 from ..storage.db import connect, db_path
 from ..text import duration, kind_label
+from .history import history_place_args, note_damage
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 TREND_DAYS = 7
@@ -44,15 +45,12 @@ def today_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Argume
         "Today at a glance: time observed, the share of good posture, alerts, breaks taken, and the last "
         "7 days to compare with."))
     p.add_argument("--person", metavar="NAME", help=_("whose day (default: your login name)"))
-    p.add_argument("--data-dir", metavar="DIR",
-                   help=_("where the history is kept (default: $POSTURE_DATA_DIR, else the user data folder)"))
-    p.add_argument("--lang", choices=LANGUAGES, help=_("language: en or nl (default: the system's language)"))
+    history_place_args(p)
     return p
 
 
 def today_main(args: argparse.Namespace, *, now: dt.datetime | None = None) -> int:
     from ..config import default_person, load_settings
-    from .history import note_damage
 
     person = args.person or default_person()
     settings = load_settings({}, {"data_dir": args.data_dir} if args.data_dir else {})

@@ -27,9 +27,14 @@ from ..errors import PostureError, brief_text
 from ..i18n import _
 from ..types import SEVERITY, Baseline
 from .private import tighten
+from .queries import VALID_SESSION
 
 DB_NAME = "history.sqlite3"
 LOCK_NAME = "history.lock"
+# What the app keeps in its data folder: the database with SQLite's own files, the lock, the calibrations
+# and snapshots (storage/calibrations.py).
+OWN_ENTRIES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", LOCK_NAME, "calibrations",
+               "snapshots")
 
 # Each migration brings the schema from the previous version to its own; never edit a released one.
 MIGRATIONS: tuple[tuple[int, Sequence[str]], ...] = (
@@ -139,7 +144,7 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     try:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        tighten(path.parent)
+        tighten(path.parent, OWN_ENTRIES)
         conn = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=True)
         conn.execute("PRAGMA foreign_keys = ON")
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
@@ -256,9 +261,8 @@ def person_id(conn: sqlite3.Connection, name: str, *, create: bool = True) -> in
 
 def close_interrupted(conn: sqlite3.Connection) -> int:
     """Give sessions left open by a crash an end: their last recorded second. Call with the lock held."""
-    # A damaged start (not a number) is left for the readers to leave out (queries.VALID_SESSION).
-    rows = conn.execute("SELECT id, start FROM sessions WHERE end IS NULL AND typeof(start) IN ('integer', 'real') "
-                        "AND start BETWEEN 0 AND 253402300799").fetchall()
+    # A damaged session (a start that is not a time) is left for the readers to leave out.
+    rows = conn.execute(f"SELECT s.id, s.start FROM sessions s WHERE s.end IS NULL AND {VALID_SESSION}").fetchall()
     for sid, start in rows:
         last = conn.execute("SELECT MAX(sec) FROM seconds WHERE session_id = ? AND typeof(sec) = 'integer'",
                             (sid,)).fetchone()[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Sequence
 
 PRIVATE_UMASK = 0o077
 
@@ -20,22 +21,17 @@ def keep_private() -> None:
     os.umask(PRIVATE_UMASK)
 
 
-# What the app keeps in its data folder (anything else there is the user's, and left alone: a data
-# folder may be one the user chose, with other files in it).
-OWN_ENTRIES = ("history.sqlite3", "history.sqlite3-wal", "history.sqlite3-shm", "history.sqlite3-journal",
-               "history.lock", "calibrations", "snapshots")
-
-
-def tighten(folder: Path) -> None:
-    """Take the group's and others' access from a data folder and what the app keeps in it (symbolic
-    links are neither followed nor changed; what cannot be changed is left as it is)."""
+def tighten(folder: Path, own: Sequence[str]) -> None:
+    """Take the group's and others' access from a data folder and the entries ``own`` that the app keeps
+    in it (anything else there is the user's and left alone: a data folder may be one the user chose;
+    symbolic links are neither followed nor changed; what cannot be changed is left as it is)."""
     try:
         if not folder.is_dir() or folder.is_symlink():
             return
     except OSError:
         return
     _restrict(str(folder))
-    for name in OWN_ENTRIES:
+    for name in own:
         entry = os.path.join(folder, name)
         if not _restrict(entry) or not os.path.isdir(entry):
             continue
