@@ -59,6 +59,11 @@ def inclination_from_vertical_deg(lower: np.ndarray, upper: np.ndarray, facing: 
 # Features of one person
 
 
+def shoulder_width(lm: Landmarks) -> float:
+    """The shoulder line's length in the picture (pixels; never zero): the scale of the front view."""
+    return max(float(np.linalg.norm(lm.px[LM.LEFT_SHOULDER] - lm.px[LM.RIGHT_SHOULDER])), 1e-6)
+
+
 def mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
     return np.asarray((lm.px[a] + lm.px[b]) / 2.0)
 
@@ -184,7 +189,7 @@ def front_face_heights(lm: Landmarks) -> tuple[float, float, float, float]:
     so free of the camera distance; measured square to the shoulder line, so free of roll.
     """
     ls, rs = lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER]
-    width = max(float(np.linalg.norm(ls - rs)), 1e-6)
+    width = shoulder_width(lm)
 
     def height(point: np.ndarray) -> float:
         return height_above_line(point, rs, ls) / width
@@ -198,7 +203,7 @@ def head_cue(lm: Landmarks) -> np.ndarray:
     the ears, eyes, nose and mouth above the shoulder line, and the nose's offset across): a cheap sign
     that the head has moved."""
     ls, rs = lm.px[LM.LEFT_SHOULDER], lm.px[LM.RIGHT_SHOULDER]
-    width = max(float(np.linalg.norm(ls - rs)), 1e-6)
+    width = shoulder_width(lm)
     across = float(lm.px[LM.NOSE, 0] - (ls[0] + rs[0]) / 2.0) / width
     return np.array([*front_face_heights(lm), across])
 
@@ -220,6 +225,6 @@ UPRIGHT_DISTANCE_PER_TRUNK = 1.3
 def front_trunk_inclination_deg(lm: Landmarks) -> float:
     """Front view: the trunk's forward bend from how near the shoulders are (see above), in degrees
     of a small-angle approximation, so that a change from a calibration is free of its offsets."""
-    width = max(float(np.linalg.norm(lm.px[LM.LEFT_SHOULDER] - lm.px[LM.RIGHT_SHOULDER])), 1e-6)
+    width = shoulder_width(lm)
     focal = lm.image_size[0] / (2.0 * math.tan(math.radians(WEBCAM_HFOV_DEG) / 2.0))
     return math.degrees(UPRIGHT_DISTANCE_PER_TRUNK - focal / (TRUNK_PER_SHOULDER_WIDTH * width))
