@@ -169,6 +169,9 @@ class BackgroundSettings:
     camera_width: int = _opt(320, 0, 4096, unit="px", doc=N_(
         "ask the camera for frames this wide in the background (0: its default); a seated person needs "
         "no more"))
+    window_fps: float = _opt(10.0, 0.2, 30, unit="fps", doc=N_(
+        "analyses a second while the live window is open from the tray (the camera delivers at most "
+        "camera_fps)"))
     face_every_s: float = _opt(10.0, 0, 600, unit="s", doc=N_(
         "in the background, look at the face again after this long at the latest while the body's head "
         "landmarks hold still (at once when they move); 0: at every analysis"))
@@ -196,6 +199,10 @@ class Settings:
     stills: bool = _opt(False, doc=N_("judge each image on its own (no smoothing, no persistence)"))
     view: str = _opt("auto", choices=VIEWS, doc=N_("camera view; 'auto' detects it from the landmarks"))
     window: bool = _opt(True, doc=N_("show the live window (off: --no-window)"))
+    tray: str = _opt("auto", choices=("auto", "on", "off"), doc=N_(
+        "the tray icon: auto (with --background where the desktop has a tray), on (--tray), off (--no-tray)"))
+    toolkit: str = _opt("qt", choices=("qt", "opencv"), doc=N_(
+        "the live window's toolkit: qt (one window with the tray) or opencv (a plain window, no tray)"))
     mirror: bool = _opt(True, doc=N_("show a live front camera's picture like a mirror (the measurement is never "
                                      "mirrored)"))
     log: str | None = _opt(None, nullable=True, doc=N_("JSON Lines log file"))
@@ -490,6 +497,58 @@ def load_settings(file_data: Mapping[str, Any] | None = None,
     layered = merge(merge(PROFILE_PRESETS[profile], file_data), overrides)
     settings: Settings = _build(Settings, layered)
     return settings
+
+
+def user_config_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The settings file read when no --config is given (``POSTURE_CONFIG``, else the platform's
+    config folder: ``~/.config/posture/config.toml`` on Linux). It need not exist."""
+    env = os.environ if environ is None else environ
+    if env.get("POSTURE_CONFIG"):
+        return user_path(env["POSTURE_CONFIG"])
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("posture", appauthor=False)) / "config.toml"
+
+
+def settings_template() -> str:
+    """A settings file with every setting commented out at its default (what the tray's "settings
+    file" opens when there is none yet)."""
+    import textwrap
+
+    out = ["# " + row for row in textwrap.wrap(_(
+        "posture settings. Remove the # before a setting (and before its [section] line) and change the "
+        "value; the monitor reads this file when it starts. posture-monitor --list-settings describes every "
+        "setting."), 96)] + [""]
+
+    def toml(value: Any) -> str | None:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return repr(value) if math.isfinite(value) else None
+        if isinstance(value, str):
+            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(value, (list, tuple)):
+            items = [toml(v) for v in value]
+            return None if None in items else "[" + ", ".join(i for i in items if i is not None) + "]"
+        return None
+
+    def walk(cls: type[Any], obj: Any, section: str) -> None:
+        nested = []
+        for f in dataclasses.fields(cls):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                nested.append((f.name, value))
+                continue
+            text = toml(value)
+            doc = _(f.metadata["doc"]) if f.metadata.get("doc") else ""
+            line = f"# {f.name} = {text}" if text is not None else f"# {f.name} =  (not set)"
+            out.append(line + (f"    # {doc}" if doc else ""))
+        for name, value in nested:
+            out.extend(["", f"# [{section}{name}]"])
+            walk(type(value), value, f"{section}{name}.")
+
+    walk(Settings, Settings(), "")
+    return "\n".join(out) + "\n"
 
 
 def system_language(environ: Mapping[str, str] | None = None) -> str:

@@ -20,6 +20,8 @@ def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Calibrations made or read by the tests stay in a temporary folder, not the user's own."""
     path = tmp_path_factory.mktemp("posture-data")
     os.environ["POSTURE_DATA_DIR"] = str(path)
+    # Nor is the user's own settings file read (~/.config/posture/config.toml): one that does not exist.
+    os.environ["POSTURE_CONFIG"] = str(path / "no-settings-file.toml")
     return path
 
 

@@ -17,7 +17,8 @@ BLACK = np.zeros((480, 640, 3), np.uint8)
 def side_obs(cva_band: str = BAD, state: State = State.ALERT) -> Observation:
     lm = make_landmarks({LM.LEFT_SHOULDER: (300, 300), LM.RIGHT_SHOULDER: (300, 300), LM.LEFT_EAR: (350, 200),
                          LM.RIGHT_EAR: (350, 200), LM.NOSE: (400, 215), LM.LEFT_EYE: (380, 200),
-                         LM.RIGHT_EYE: (380, 200), LM.LEFT_HIP: (300, 450), LM.RIGHT_HIP: (300, 450)})
+                         LM.RIGHT_EYE: (380, 200), LM.LEFT_HIP: (300, 450), LM.RIGHT_HIP: (300, 450),
+                         **{i: (380, 200) for i in range(1, 7)}, 9: (392, 230), 10: (392, 230)})
     metrics = Metrics(view="side", cva_deg=38.0, neck_flexion_deg=9.0)
     return Observation(Frame(BLACK, 10.0, 100), lm, metrics, "side", {"forward_head": state},
                        bands={"cva_deg": Band(cva_band, "x", "y"), "neck_flexion_deg": Band(GOOD, "x", "y")},

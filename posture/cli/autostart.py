@@ -90,31 +90,45 @@ def autostart_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Ar
     return p
 
 
-def autostart_main(args: argparse.Namespace, platform: str = sys.platform) -> int:
+def platform_entry(extra: Sequence[str] = (), platform: str = sys.platform) -> Entry:
+    """This platform's login entry for this installation (with the user's options ``extra``)."""
     kind = "darwin" if platform == "darwin" else "win32" if platform.startswith("win") else "linux"
-    argv = command(args.extra)
-    e = entry(kind, argv)
+    return entry(kind, command(extra))
+
+
+def switch(e: Entry, on: bool) -> bool:
+    """Write (on) or remove (off) a login entry; False when there was nothing to remove."""
+    try:
+        if on:
+            e.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = e.path.with_name(e.path.name + ".tmp")
+            tmp.write_text(e.text, encoding="utf-8", newline="")
+            os.replace(tmp, e.path)
+            return True
+        try:
+            e.path.unlink()
+            return True
+        except FileNotFoundError:
+            return False
+    except OSError as exc:
+        raise PostureError(_("cannot change {path}: {problem}").format(path=e.path, problem=exc.strerror or exc)) \
+            from None
+
+
+def autostart_main(args: argparse.Namespace, platform: str = sys.platform) -> int:
+    e = platform_entry(args.extra, platform)
     if args.action == "status":
         if e.path.is_file():
             print(_("starts at login: {path}").format(path=e.path))
         else:
             print(_("does not start at login (posture-monitor autostart on)"))
         return 0
-    try:
-        if args.action == "on":
-            e.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = e.path.with_name(e.path.name + ".tmp")
-            tmp.write_text(e.text, encoding="utf-8", newline="")
-            os.replace(tmp, e.path)
-            print(_("starts at login from now on: {path}").format(path=e.path))
-            print("  " + " ".join(shlex.quote(a) for a in argv))
-        else:
-            try:
-                e.path.unlink()
-                print(_("no longer starts at login (removed {path})").format(path=e.path))
-            except FileNotFoundError:
-                print(_("did not start at login: nothing to remove"))
-    except OSError as exc:
-        raise PostureError(_("cannot change {path}: {problem}").format(path=e.path, problem=exc.strerror or exc)) \
-            from None
+    if args.action == "on":
+        switch(e, True)
+        print(_("starts at login from now on: {path}").format(path=e.path))
+        print("  " + " ".join(shlex.quote(a) for a in command(args.extra)))
+    elif switch(e, False):
+        print(_("no longer starts at login (removed {path})").format(path=e.path))
+    else:
+        print(_("did not start at login: nothing to remove"))
     return 0

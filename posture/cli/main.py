@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with term:
             code = run(settings, calibrate=args.calibrate, snooze=args.snooze,
-                       settings_for=lambda profile: monitor.settings_from_args(args, profile))
+                       settings_for=lambda profile: monitor.settings_from_args(args, profile), config_file=args.config)
         return EXIT_TERMINATED if term.received and code == EXIT_INTERRUPTED else code
     except PostureError as exc:  # one line, whatever the message quotes (a name with a line break)
         message = re.sub(r"[\x00-\x1f\x7f]+", " ", str(exc))

@@ -7,7 +7,8 @@ import dataclasses
 from typing import Any
 
 from .. import __version__
-from ..config import VIEWS, Settings, describe_settings, load_settings, merge, parse_assignment, read_toml
+from ..config import (VIEWS, Settings, describe_settings, load_settings, merge, parse_assignment, read_toml,
+                      user_config_file)
 from ..i18n import LANGUAGES, N_, _
 from ..problems import PROFILES
 from .main import PROG
@@ -70,6 +71,10 @@ def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.Argument
                    help=_("run in the background for office work: no window, 2 analyses a second (more "
                           "for a while after a deviation starts), the camera off while nobody is there, a "
                           "break reminder after 50 min of sitting"))
+    p.add_argument("--tray", action="store_true",
+                   help=_("show a tray icon (the state at a glance; pause, snooze, calibrate, the live window, "
+                          "today's report, quit); the default of --background where the desktop has a tray"))
+    p.add_argument("--no-tray", action="store_true", help=_("no tray icon, also with --background"))
     p.add_argument("--realtime", action="store_true", default=None,
                    help=_("play a video file or image sequence at its real speed (the demo in a window "
                           "always does)"))
@@ -102,7 +107,11 @@ def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.Argument
 
 def settings_from_args(args: argparse.Namespace, profile: str | None = None) -> Settings:
     """Defaults, profile, config file and flags, in that order (``profile`` overrides the flags')."""
-    file_data = read_toml(args.config) if args.config else {}
+    if args.config:
+        file_data = read_toml(args.config)
+    else:  # the user's own settings file, where there is one
+        default = user_config_file()
+        file_data = read_toml(str(default)) if default.is_file() else {}
     overrides: dict[str, Any] = {}
     for key, value in (("source", args.source), ("profile", args.profile), ("model", args.model),
                        ("fps", args.fps), ("sequence_fps", args.sequence_fps), ("stills", args.stills),
@@ -115,6 +124,8 @@ def settings_from_args(args: argparse.Namespace, profile: str | None = None) -> 
         overrides["history"] = False
     if args.no_window:
         overrides["window"] = False
+    if args.tray or args.no_tray:
+        overrides["tray"] = "on" if args.tray else "off"
     if args.skip_calibration:
         overrides["guided_calibration"] = False
     if overrides.get("source") == "demo" and "profile" not in overrides and "profile" not in file_data:

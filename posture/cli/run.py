@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
@@ -14,7 +15,7 @@ from .. import __version__
 from ..config import Settings, desktop_session_available
 from ..errors import PostureError
 from ..i18n import _, ngettext
-from ..live.app import App
+from ..live.app import App, RunResult
 from ..live.calibrator import Calibrator, other_model_note
 from ..live.controls import Controls
 from ..pipeline import Pipeline
@@ -144,8 +145,63 @@ def _guide(app: App, settings: Settings, err: Console) -> None:
         DesktopChannel(desktop_session_available()).notify(_("Posture"), message)
 
 
+@dataclass
+class DesktopPlan:
+    """How the run shows itself on the desktop in Qt: with a tray icon, a live window, or both."""
+
+    tray: bool
+    window: bool
+
+
+def _desktop(settings: Settings, source: FrameSource, calibrate: bool, err: Console) -> DesktopPlan | None:
+    """Whether this run goes on the desktop in Qt (a tray icon, the Qt live window), or in the terminal
+    (with the OpenCV window where asked): said in one line where a tray was asked for and cannot be."""
+    want_tray = not calibrate and source.live and (
+        settings.tray == "on" or (settings.tray == "auto" and settings.background))
+    want_window = settings.window and display_available() and settings.toolkit == "qt"
+    if not want_tray and not want_window:
+        return None
+    from ..desktop import qt
+
+    problem = qt.qt_problem() if settings.toolkit == "qt" else _("the opencv toolkit has no tray")
+    tray_found = False
+    if problem is None:
+        qt.start_qt()
+        tray_found = want_tray and qt.tray_available()
+    if want_tray and not tray_found:
+        _say(err, _("no tray icon: {why}; carrying on in the terminal").format(
+            why=problem or _("the desktop has no system tray")), "yellow")
+    if problem is not None:  # the OpenCV window where one is wanted, else the terminal only
+        return None
+    if not want_window and not tray_found:
+        return None
+    return DesktopPlan(tray=tray_found, window=want_window)
+
+
+def _run_desktop(app: App, controls: Controls, settings: Settings, plan: DesktopPlan, snapshots: Path,
+                 config_file: str | None) -> RunResult:
+    """The session in a worker thread, the tray and the Qt live window in this one."""
+    from ..desktop.qt import Desktop, QtDisplay
+    from ..desktop.state import StateSink
+
+    holder: list[Desktop] = []
+    display = QtDisplay(lambda: holder[0].deliver_picture(), lambda: holder[0].hide_window())
+    app.sinks.append(WindowSink(controls, display, snapshot_dir=snapshots))
+    extra: list[str] = []
+    for flag, value in (("--person", settings.person), ("--data-dir", settings.data_dir), ("--lang", settings.lang)):
+        if value:
+            extra += [flag, str(value)]
+    desktop = Desktop(app, controls, display, settings, tray=plan.tray, window=plan.window,
+                      autostart_extra=extra)
+    desktop.settings_file = config_file
+    holder.append(desktop)
+    if plan.tray:
+        app.sinks.append(StateSink(app, controls, desktop.state_changed))
+    return desktop.run()
+
+
 def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = None,
-        settings_for: Callable[[str], Settings] | None = None) -> int:
+        settings_for: Callable[[str], Settings] | None = None, config_file: str | None = None) -> int:
     """Monitor (or calibrate) with the given settings; returns the exit code."""
     err = Console(stderr=True)
     baseline = None if calibrate else load_baseline(settings.data_path, settings.profile, settings.person,
@@ -184,14 +240,18 @@ def run(settings: Settings, *, calibrate: bool = False, snooze: str | None = Non
             controls.snooze(snooze)
         if guided:
             _guide(app, settings, err)
-        if settings.window:
-            if display_available():
-                snapshots = settings.data_path / "snapshots"  # a named person's go with their calibrations
-                app.sinks.append(WindowSink(controls, snapshot_dir=snapshots / person_folder(settings.person)
-                                            if settings.person else snapshots))
-            else:
-                _say(err, _("no display: running without a window (--no-window silences this note)"), "dim")
-        result = app.run()
+        desktop = _desktop(settings, source, calibrate, err)
+        snapshots = settings.data_path / "snapshots"  # a named person's go with their calibrations
+        snapshots = snapshots / person_folder(settings.person) if settings.person else snapshots
+        if desktop is not None:
+            result = _run_desktop(app, controls, settings, desktop, snapshots, config_file)
+        else:
+            if settings.window:
+                if display_available():
+                    app.sinks.append(WindowSink(controls, snapshot_dir=snapshots))
+                else:
+                    _say(err, _("no display: running without a window (--no-window silences this note)"), "dim")
+            result = app.run()
     except BaseException:
         source.close()
         for sink in closing:

@@ -58,23 +58,30 @@ def today_main(args: argparse.Namespace, *, now: dt.datetime | None = None) -> i
     try:
         note_damage(conn)
         today = (now or dt.datetime.now()).date()
-        since = today - dt.timedelta(days=TREND_DAYS)
-        sessions = q.find_sessions(conn, q.Selection(person=person, since=since, until=today))
-        days = {since + dt.timedelta(days=i): Day(since + dt.timedelta(days=i)) for i in range(TREND_DAYS + 1)}
-        kinds: dict[str, list[int]] = {}  # today: good, judged seconds per problem
-        for s in sessions:
-            day = days.get(s.start_local.date())
-            if day is None:
-                continue
-            _add(conn, s, day, kinds if day.day == today else None)
-        for day in days.values():
-            day.breaks = _breaks(conn, [s for s in sessions if s.start_local.date() == day.day],
-                                 settings.breaks.reset_min * 60)
+        days, kinds = collect(conn, person, today, settings.breaks.reset_min * 60)
     finally:
         conn.close()
     print("\n".join(render(person, days[today], [days[d] for d in sorted(days) if d != today], kinds,
                             settings.breaks.reset_min)))
     return 0
+
+
+def collect(conn: Any, person: str, today: dt.date, reset_s: float,
+            trend_days: int = TREND_DAYS) -> tuple[dict[dt.date, Day], dict[str, list[int]]]:
+    """Today and the ``trend_days`` before it from the history, and today's good and judged seconds
+    per problem (also what the tray's tooltip says of today)."""
+    since = today - dt.timedelta(days=trend_days)
+    sessions = q.find_sessions(conn, q.Selection(person=person, since=since, until=today))
+    days = {since + dt.timedelta(days=i): Day(since + dt.timedelta(days=i)) for i in range(trend_days + 1)}
+    kinds: dict[str, list[int]] = {}  # today: good, judged seconds per problem
+    for s in sessions:
+        day = days.get(s.start_local.date())
+        if day is None:
+            continue
+        _add(conn, s, day, kinds if day.day == today else None)
+    for day in days.values():
+        day.breaks = _breaks(conn, [s for s in sessions if s.start_local.date() == day.day], reset_s)
+    return days, kinds
 
 
 def _add(conn: Any, s: q.Session, day: Day, kinds: dict[str, list[int]] | None) -> None:

@@ -7,6 +7,8 @@ picture in view.py, the background mode's pacing in background.py.
 from __future__ import annotations
 
 import logging
+import math
+import queue
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -66,6 +68,8 @@ class App:
         self.pacer = BackgroundPacer(pipeline.settings.background_mode) if pipeline.settings.background else None
         self.paused = False
         self.message = ""
+        self.message_until = math.inf  # on the clock: when a transient message is gone from the window
+        self._interrupted = False
         self.view_warning = ""
         self.camera_releases = 0
         self.guide: GuidedCalibration | None = None  # a first calibration being guided
@@ -74,6 +78,45 @@ class App:
         self._views: list[str] = []
         self._source_open = True
         self._last_t: float | None = None
+        self._posted: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.camera_lost = False  # the source reported a gap (a camera unplugged, frames not coming)
+        self.camera_released = False  # nobody in view: the camera is off until someone is back (background)
+        self.answer_within_s: float | None = None  # set where another thread posts: the longest wait between looks
+        self.watched = False  # someone watches the live window: analyse at the window's rate, not the background's
+
+    # -- what another thread (the tray's) asks of the session ----------------------------------
+
+    def post(self, command: Callable[[], None]) -> None:
+        """Run ``command`` in the session's thread between two frames (thread-safe): the tray's menu
+        and the Qt window's keys act on the session only through this."""
+        self._posted.put(command)
+
+    def _run_posted(self) -> None:
+        while True:
+            try:
+                command = self._posted.get_nowait()
+            except queue.Empty:
+                return
+            command()
+
+    def _idle(self, seconds: float, until: Callable[[], bool]) -> None:
+        """Wait ``seconds``, in steps of ``answer_within_s`` running what is posted in between, until
+        ``until()`` or a stop."""
+        left = seconds
+        while not self._stop and not until() and left > 0:
+            step = min(self.answer_within_s or left, left)
+            self.sleep(step)
+            left -= step
+            self._run_posted()
+
+    def watch(self, watched: bool) -> None:
+        """The live window was shown or hidden: in the background mode, analyse at the window's rate
+        while it is shown, and go back to the background's rate when it is hidden."""
+        self.watched = watched
+        if self.pacer is not None:
+            self.pacer.reset()
+            if watched and self._source_open:
+                self.source.set_max_fps(self.pipeline.settings.background_mode.window_fps)
 
     # -- what the controls ask of the session ------------------------------------------------
 
@@ -81,13 +124,17 @@ class App:
         """The session's time: the last frame's, or the clock's before the first frame."""
         return self._last_t if self._last_t is not None else self.clock()
 
-    def request_stop(self) -> None:
-        """Stop after the current frame (the window's quit key)."""
+    def request_stop(self, interrupted: bool = False) -> None:
+        """Stop after the current frame (the window's quit key; ``interrupted``: Ctrl+C or SIGTERM
+        caught by the tray's event loop, ended as the terminal's Ctrl+C ends a run)."""
         self._stop = True
+        self._interrupted = self._interrupted or interrupted
 
-    def status(self, message: str) -> None:
-        """Tell every sink (terminal, window, log) something; an empty message clears it."""
+    def status(self, message: str, fade_s: float = 0.0) -> None:
+        """Tell every sink (terminal, window, log) something; an empty message clears it. With
+        ``fade_s`` the window shows it that long only (a snapshot saved), the terminal as always."""
         self.message = message
+        self.message_until = self.clock() + fade_s if fade_s > 0 else math.inf
         for sink in self.sinks:
             sink.status(message)
 
@@ -227,10 +274,14 @@ class App:
         self._source_open = False
         self.camera_releases += 1
         self.pipeline.gap(t)
+        self.camera_released = True
         self.status(_("nobody in view: the camera is off, looking again every {seconds:g} s").format(
             seconds=bg.check_every_s))
         while not self._stop:
-            self.sleep(bg.check_every_s)
+            self._idle(bg.check_every_s, until=lambda: self.paused)
+            if self.paused or self._stop:  # paused from the tray: resuming opens the camera again
+                self.camera_released = False
+                return
             try:
                 self.source = self.reopen()
             except PostureError as exc:
@@ -244,6 +295,7 @@ class App:
                     continue
                 if self._dispatch(item).present:
                     self.pacer.back()
+                    self.camera_released = False
                     self.status("")
                     return
             self.source.close()
@@ -260,9 +312,12 @@ class App:
             self.start_calibration()
         try:
             while not self._stop:
+                self._run_posted()
+                if self._stop:
+                    break
                 if self.paused:
-                    self.status(self.message)  # keep the window responsive
-                    self.sleep(0.05)
+                    self.redraw()  # keep the window responsive (its keys are read when it draws)
+                    self._idle(0.05, until=lambda: not self.paused)
                     continue
                 item = self.source.read()
                 if item is None:
@@ -270,10 +325,12 @@ class App:
                     break
                 if isinstance(item, Gap):
                     self.pipeline.gap(item.t)
+                    self.camera_lost = True
                     self.status(item.message)
                     in_gap = True
                     continue
                 if in_gap:
+                    self.camera_lost = False
                     self.status("")
                     in_gap = False
                 self._guide(item.t)
@@ -281,8 +338,8 @@ class App:
                 frames += 1
                 self._finish_calibration(at_end=False)
                 self._check_view(obs.seen_view)
-                if self.pacer is not None and self.pacer.step(obs, self.source) and self.source.live \
-                        and self.reopen is not None:
+                if self.pacer is not None and not self.watched and self.pacer.step(obs, self.source) \
+                        and self.source.live and self.reopen is not None:
                     self._wait_for_return(item.t)
         except KeyboardInterrupt:
             interrupted = True
@@ -297,5 +354,5 @@ class App:
                     error = error or exc
             if self._source_open:
                 self.source.close()
-        return RunResult(frames=frames, interrupted=interrupted, last_t=self._last_t, error=error,
+        return RunResult(frames=frames, interrupted=interrupted or self._interrupted, last_t=self._last_t, error=error,
                          baseline=self._baseline)

@@ -50,6 +50,11 @@ class BackgroundPacer:
             self._away_since = t
         return t - self._away_since >= bg.release_after_s
 
+    def reset(self) -> None:
+        """Start over (the live window was shown or hidden): set the rate again at the next frame."""
+        self._rate = None
+        self._away_since = None
+
     def back(self) -> None:
         """Someone is back after the camera was released."""
         self._away_since = None

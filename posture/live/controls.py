@@ -80,9 +80,9 @@ class Controls:
                 ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")), ("h", _("show or hide the keys")),
                 (_("q, Esc"), _("quit"))]
 
-    def status(self, message: str) -> None:
-        """Tell the user something (the terminal and the window)."""
-        self.app.status(message)
+    def status(self, message: str, fade_s: float = 0.0) -> None:
+        """Tell the user something (the terminal and the window; the window for ``fade_s`` if given)."""
+        self.app.status(message, fade_s)
 
     def overlay_info(self, obs: Observation | None) -> OverlayInfo:
         """What the window shows besides the observation."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .controls import Controls
 
 BREAK_BANNER_S = 30.0  # a break reminder stays this long; an alert's banner until the alert ends
+STATUS_FADE_S = 1.0  # a transient message (a snapshot saved) fades out over its last second
 
 
 class LiveView:
@@ -63,7 +64,13 @@ class LiveView:
                 kg=neck_load_kg(obs.metrics.neck_flexion_deg), angle=obs.metrics.neck_flexion_deg)
         mirror = settings.mirror and obs is not None and obs.view == "front" and self.app.source.live
         guide, progress = self.guide(obs)
-        return OverlayInfo(profile=settings.profile, mirror=bool(mirror), status=self.app.message,
+        status, fade = self.app.message, 1.0
+        left = self.app.message_until - self.app.clock()
+        if left <= 0:
+            status = ""
+        elif left < STATUS_FADE_S:
+            fade = left / STATUS_FADE_S
+        return OverlayInfo(profile=settings.profile, mirror=bool(mirror), status=status, status_fade=fade,
                            banner=banner if settings.notify.banner else "", paused=self.app.paused,
                            snoozed=self.controls.snooze_text(), good_share=pipeline.monitor.good_share,
                            observed_s=pipeline.monitor.present_s, show_help=self.controls.show_help, ghost=ghost,

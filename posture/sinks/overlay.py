@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -63,6 +63,7 @@ class OverlayInfo:
     neck_load: str = ""  # phone profile: the modelled load on the neck
     guide: str = ""  # a calibration under way: what to do, large in the middle of the picture
     progress: float | None = None  # how far the calibration's recording is (0..1)
+    status_fade: float = 1.0  # a transient status fading out: 1 shown, 0 gone
 
 
 @lru_cache(maxsize=8)
@@ -98,9 +99,12 @@ class _Painter:
         self.h, self.w = img.shape[:2]
         self.mirror = mirror
         # Text and boxes, drawn in the order they were added (a box covers what came before it).
-        self.texts: list[tuple[tuple[float, float], str, tuple[int, int, int], int, str]] = []
+        self.texts: list[tuple[tuple[float, float], str, tuple[int, int, int], int, str, int]] = []
         self.layers: list[tuple[str, int]] = []
         self.boxes: list[tuple[tuple[int, int, int, int], tuple[int, int, int], int]] = []
+        # The skeleton's lines and joints, drawn again over a banner so that it hides none of them.
+        self.marks: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int, int], int]] = []
+        self.above_boxes: list[tuple[int, int]] = []  # rows (y0, y1) where the skeleton goes over the boxes
 
     def x(self, x: float) -> int:
         """A landmark's x in the displayed (possibly mirrored) picture."""
@@ -117,17 +121,18 @@ class _Painter:
             cv2.line(layer, self.pt(a), self.pt(b), bgr, width, cv2.LINE_AA)
             cv2.addWeighted(layer, 0.45, self.img, 0.55, 0, dst=self.img)
         else:
-            cv2.line(self.img, self.pt(a), self.pt(b), bgr, width, cv2.LINE_AA)
+            self.marks.append(("line", self.pt(a), self.pt(b), colour, width))
+            _mark(self.img, self.marks[-1])
 
     def dot(self, p: np.ndarray, colour: tuple[int, int, int], r: int) -> None:
-        cv2.circle(self.img, self.pt(p), r + 2, (255, 255, 255), -1, cv2.LINE_AA)
-        cv2.circle(self.img, self.pt(p), r, colour[::-1], -1, cv2.LINE_AA)
+        self.marks.append(("dot", self.pt(p), self.pt(p), colour, r))
+        _mark(self.img, self.marks[-1])
 
     def text(self, xy: tuple[float, float], s: str, colour: tuple[int, int, int], size: int,
-             anchor: str = "la") -> None:
-        """Text at a display position (already mirrored if needed)."""
+             anchor: str = "la", alpha: int = 255) -> None:
+        """Text at a display position (already mirrored if needed); ``alpha`` below 255 fades it."""
         self.layers.append(("text", len(self.texts)))
-        self.texts.append((xy, s, colour, size, anchor))
+        self.texts.append((xy, s, colour, size, anchor, alpha))
 
     def box(self, rect: tuple[int, int, int, int], colour: tuple[int, int, int], alpha: int = 255) -> None:
         self.layers.append(("box", len(self.boxes)))
@@ -141,10 +146,55 @@ class _Painter:
                 (x0, y0, x1, y1), colour, alpha = self.boxes[i]
                 draw.rectangle((x0, y0, x1, y1), fill=(*colour, alpha))
             else:
-                xy, text, colour, size, anchor = self.texts[i]
-                draw.text(xy, text, fill=colour, font=font(size), anchor=anchor,
-                          stroke_width=max(2, size // 12), stroke_fill=(0, 0, 0))
-        return cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
+                xy, text, colour, size, anchor, alpha = self.texts[i]
+                draw.text(xy, text, fill=(*colour, alpha), font=font(size), anchor=anchor,
+                          stroke_width=max(2, size // 12), stroke_fill=(0, 0, 0, alpha))
+        out = cv2.cvtColor(np.asarray(pil), cv2.COLOR_RGB2BGR)
+        if self.above_boxes and self.marks:
+            layer = out.copy()
+            for mark in self.marks:
+                _mark(layer, mark)
+            for y0, y1 in self.above_boxes:
+                out[max(0, y0):max(0, y1)] = layer[max(0, y0):max(0, y1)]
+        return out
+
+
+def _mark(img: np.ndarray, mark: tuple[str, tuple[int, int], tuple[int, int], tuple[int, int, int], int]) -> None:
+    """Draw one of the skeleton's lines or joints."""
+    kind, a, b, colour, size = mark
+    if kind == "line":
+        cv2.line(img, a, b, colour[::-1], size, cv2.LINE_AA)
+    else:
+        cv2.circle(img, a, size + 2, (255, 255, 255), -1, cv2.LINE_AA)
+        cv2.circle(img, a, size, colour[::-1], -1, cv2.LINE_AA)
+
+
+def face_box(lm: Landmarks, mirror_x: Callable[[float], int]) -> tuple[int, int, int, int] | None:
+    """The face with the forehead and chin in display pixels (x0, y0, x1, y1), from the head's
+    landmarks (nose, eyes, ears, mouth); None where too few are seen. Labels keep out of it."""
+    seen = [i for i in range(11) if lm.presence[i] > 0.5]
+    if len(seen) < 3:
+        return None
+    xs = [mirror_x(float(lm.px[i][0])) for i in seen]
+    ys = [float(lm.px[i][1]) for i in seen]
+    span_x = max(max(xs) - min(xs), 1.0)
+    span_y = max(max(ys) - min(ys), span_x * 0.4)
+    return (int(min(xs) - 0.15 * span_x), int(min(ys) - 1.0 * span_y),
+            int(max(xs) + 0.15 * span_x), int(max(ys) + 0.8 * span_y))
+
+
+def clear_of(box: tuple[int, int, int, int], x: int, y: int, width: float, height: float,
+             picture_w: int) -> int:
+    """The x at which a label centred at (x, y), ``width`` by ``height``, does not overlap ``box``:
+    moved sideways out of it, to the nearer side that fits in the picture."""
+    x0, y0, x1, y1 = box
+    if y + height / 2 <= y0 or y - height / 2 >= y1 or x + width / 2 <= x0 or x - width / 2 >= x1:
+        return x
+    left, right = int(x0 - width / 2 - 4), int(x1 + width / 2 + 4)
+    fits_left, fits_right = left - width / 2 >= 0, right + width / 2 <= picture_w
+    if fits_left and (not fits_right or x - left <= right - x):
+        return left
+    return right if fits_right else x
 
 
 def _mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
@@ -235,13 +285,16 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     for rows, size, style in bottom:
         step = int(size * 1.5)
         if style == "banner":
-            p.box((0, y, w, h if (rows, size, style) == bottom[-1] else y + step * len(rows)), VERMILLION)
+            rect = (0, y, w, h if (rows, size, style) == bottom[-1] else y + step * len(rows))
+            p.box(rect, VERMILLION)
+            p.above_boxes.append((rect[1], rect[3]))  # the banner hides no joint
+        alpha = int(255 * max(0.0, min(1.0, info.status_fade))) if style == "status" else 255
         for row in rows:
             y += step
             if style == "centre":
                 p.text((w // 2, y), row, WHITE, size, "md")
             else:
-                p.text((small // 2, y), row, WHITE, size, "ld")
+                p.text((small // 2, y), row, WHITE, size, "ld", alpha=alpha)
     if info.show_help and info.keys:
         _help(p, help_rows(info.keys, obs), small)
     return p.finish()
@@ -265,10 +318,11 @@ def _bottom_rows(obs: Observation, info: OverlayInfo, lm: Landmarks | None, w: i
             size = max(small, size * 4 // 5)
             rows = wrap(info.banner, size, w - small)
         out.append((rows, size, "banner"))
-    for text in (info.snoozed, _("paused: the camera is off (space resumes)") if info.paused else "",
-                 info.status if lm is not None else ""):
+    for text in (info.snoozed, _("paused: the camera is off (space resumes)") if info.paused else ""):
         if text:
             out.append((wrap(text, small, w - small), small, "line"))
+    if info.status and lm is not None and info.status_fade > 0:
+        out.append((wrap(info.status, small, w - small), small, "status"))
     return out
 
 
@@ -304,12 +358,17 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
                   ("neck_flexion_deg", np.asarray(lm.px[LM.LEFT_SHOULDER]) + np.array([0.0, -neck * 0.8]))]
     # The profile's problems, not every angle; not those awaiting a calibration (their angle means nothing yet).
     judged = {PROBLEM[kind].metric for kind in obs.states if kind not in obs.awaiting_calibration}
+    face = face_box(lm, p.x)
     for key, where in labels:
         shown = _value(obs, key) if key in judged else None
         if shown is not None:
             text, colour = shown
+            width = font(big).getlength(text)
             x = min(max(p.x(float(where[0])), 0), p.w - 1)
             y = min(max(int(where[1]), big), floor - big * 2 // 3)  # above the banner and status lines
+            if face is not None:  # never over the face
+                x = clear_of(face, x, y, width, big * 1.2, p.w)
+            x = int(min(max(x, width / 2), p.w - width / 2)) if width < p.w else p.w // 2
             p.text((x, y), text, colour, big, "mm")
 
 

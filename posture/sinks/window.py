@@ -6,6 +6,7 @@ reports keys. :class:`OpenCVDisplay` is the real one (an OpenCV window); tests u
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -21,6 +22,8 @@ from . import BaseSink
 from .overlay import OverlayInfo, draw_overlay
 
 WINDOW_TITLE = "posture"
+FALLBACK_WIDTH = 960  # the OpenCV window's width: it cannot ask how large the screen is
+SNAPSHOT_MESSAGE_S = 4.0  # how long the window says where a snapshot went (then it fades)
 
 
 def display_available() -> bool:
@@ -45,9 +48,16 @@ class Display(Protocol):
         """Take the window away."""
         ...
 
+    @property
+    def showing(self) -> bool:
+        """Whether the window is on the screen now (a tray's window may be hidden: nothing is drawn)."""
+        ...
+
 
 class OpenCVDisplay:
-    """An OpenCV window."""
+    """An OpenCV window without its developer toolbar, larger than a webcam's frame, keeping the
+    picture's aspect when resized (the fallback where Qt cannot be used; posture/desktop has the
+    Qt window)."""
 
     def __init__(self, title: str = WINDOW_TITLE) -> None:
         self.title = title
@@ -55,8 +65,10 @@ class OpenCVDisplay:
 
     def show(self, image: np.ndarray) -> None:
         if not self._opened:
-            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
-            cv2.resizeWindow(self.title, image.shape[1], image.shape[0])
+            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+            h, w = image.shape[:2]
+            scale = max(1.0, FALLBACK_WIDTH / max(w, 1))
+            cv2.resizeWindow(self.title, int(w * scale), int(h * scale))
             self._opened = True
         cv2.imshow(self.title, image)
 
@@ -77,6 +89,10 @@ class OpenCVDisplay:
             cv2.waitKey(1)
             self._opened = False
 
+    @property
+    def showing(self) -> bool:
+        return True
+
 
 class WindowControls(Protocol):
     """What the window needs of the app: the view's extras, and somewhere to send keys."""
@@ -89,8 +105,8 @@ class WindowControls(Protocol):
         """A key the window does not handle itself."""
         ...
 
-    def status(self, message: str) -> None:
-        """Tell the user something (shown on the terminal and in the window)."""
+    def status(self, message: str, fade_s: float = 0.0) -> None:
+        """Tell the user something (shown on the terminal, and in the window for ``fade_s`` if given)."""
         ...
 
 
@@ -121,6 +137,10 @@ class WindowSink(BaseSink):
     def _draw(self) -> None:
         if self.last_obs is None:
             return
+        if not self.display.showing:  # a hidden window costs no drawing
+            self.last_frame = None
+            self.poll()
+            return
         self.last_frame = draw_overlay(self.last_obs.frame.image, self.last_obs,
                                        self.controls.overlay_info(self.last_obs))
         self.display.show(self.last_frame)
@@ -137,21 +157,23 @@ class WindowSink(BaseSink):
             self.controls.handle_key(key)
 
     def snapshot(self) -> Path | None:
-        """Save what the window shows now as a PNG file; returns its path."""
-        if self.last_frame is None:
+        """Save what the window shows now as a PNG file, without the keys' help box; returns its path."""
+        if self.last_obs is None:
             return None
+        info = dataclasses.replace(self.controls.overlay_info(self.last_obs), show_help=False)
+        picture = draw_overlay(self.last_obs.frame.image, self.last_obs, info)
         name = f"posture-{self.clock().strftime('%Y%m%d-%H%M%S')}.png"
         path = self.snapshot_dir / name
         try:
             self.snapshot_dir.mkdir(parents=True, exist_ok=True)
-            ok = cv2.imwrite(str(path), self.last_frame)
+            ok = cv2.imwrite(str(path), picture)
         except (OSError, cv2.error):
             ok = False
         if not ok:
             self.controls.status(_("cannot save the snapshot in {folder}").format(folder=self.snapshot_dir))
             return None
         self.snapshots.append(path)
-        self.controls.status(_("snapshot saved: {path}").format(path=path))
+        self.controls.status(_("snapshot saved: {path}").format(path=path), fade_s=SNAPSHOT_MESSAGE_S)
         return path
 
     def status(self, message: str) -> None:
