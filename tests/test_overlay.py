@@ -155,3 +155,42 @@ def test_labels_and_the_neck_load_stay_clear_of_the_banner() -> None:
     [(rows, size, style), *_rest] = _bottom_rows(obs, OverlayInfo(neck_load=load, banner=banner), obs.landmarks,
                                                  640, 30, 17)
     assert style == "centre" and rows == [load] and font(size).getlength(load) <= 640 - 17
+
+
+@pytest.mark.parametrize("clip,view", [("tests/data/clips/phone_front_low.mp4", "front"),
+                                       ("posture/data/demo_desk_side.mp4", "side")])
+def test_angle_labels_keep_off_the_face_on_real_footage(clip: str, view: str) -> None:
+    from posture.pose.landmarker import PoseEstimator
+    from posture.sinks.overlay import face_box
+    from tests.helpers import ROOT, video_frames
+
+    image = video_frames(ROOT / clip, 1)[0]
+    with PoseEstimator("full", video=False) as pose:
+        [lm] = pose.estimate_all(image, 0.0)
+    values = dict(cva_deg=41.0, neck_flexion_deg=27.0, shoulder_angle_deg=62.0, trunk_inclination_deg=14.0,
+                  lateral_lean_deg=-6.0, head_tilt_deg=9.0)
+    states = {kind: State.DEVIATING for kind in ("forward_head", "phone_posture", "rounded_shoulders", "slump",
+                                                  "lean", "head_tilt")}
+    bands = {key: Band(BORDERLINE, "x", "y") for key in values}
+    labelled = Observation(Frame(image, 1.0, 1), lm, Metrics(view=view, **values), view, states, bands=bands,
+                           presence="present")
+    bare = dataclasses.replace(labelled, metrics=Metrics(view=view))
+    with_labels = draw_overlay(image, labelled, OverlayInfo())
+    without = draw_overlay(image, bare, OverlayInfo())
+    labels = np.abs(with_labels.astype(int) - without.astype(int)).sum(axis=2) > 60
+    assert labels.sum() > 500  # the labels are drawn
+    x0, y0, x1, y1 = face_box(lm, lambda x: int(round(x)))
+    assert x1 - x0 > 20 and y1 - y0 > 20
+    assert labels[max(0, y0):y1, max(0, x0):x1].sum() == 0  # and none over the face
+    if view == "front":  # nor over the problems' list in the top right corner
+        assert labels[:150, 380:].sum() == 0
+
+
+def test_the_banner_hides_no_joint() -> None:
+    obs = side_obs(state=State.ALERT)  # the hips at y = 450, where a two-line banner lies
+    banner = "Head forward for 5 minutes: bring your head back over your shoulders, and sit upright again"
+    img = draw_overlay(BLACK, obs, OverlayInfo(profile="side", banner=banner))
+    assert colour_pixels(img[400:470, :80], VERMILLION).mean() > 0.9  # the banner is there
+    hip = img[440:461, 290:311]
+    assert colour_pixels(hip, (255, 255, 255), tol=40).sum() > 20  # the joint's white ring over it
+    assert colour_pixels(img[300:340, 290:311], VERMILLION).sum() > 20  # the trunk's line above the banner too

@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import json
-import random
 import shutil
-import socket
 import subprocess
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from tests.helpers import cli_env, start_cli, wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
-
-
-@pytest.fixture
-def display() -> Iterator[str]:
-    """A fresh virtual display on an unused number; yields its DISPLAY value."""
-    number = next(n for n in range(random.randint(200, 800), 1000)
-                  if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists())
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def accepts() -> bool:
-        with socket.socket(socket.AF_UNIX) as s:
-            try:
-                s.connect(f"/tmp/.X11-unix/X{number}")
-                return True
-            except OSError:
-                return False
-
-    # Wait until the server accepts connections (or has died).
-    if not wait_until(lambda: accepts() or proc.poll() is not None, timeout_s=20) or proc.poll() is not None:
-        proc.kill()
-        raise RuntimeError(f"Xvfb :{number} did not start")
-    try:
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_live_window_shows_and_quits_on_q(display: str, tmp_path: Path) -> None:

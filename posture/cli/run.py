@@ -156,8 +156,8 @@ class DesktopPlan:
 def _desktop(settings: Settings, source: FrameSource, calibrate: bool, err: Console) -> DesktopPlan | None:
     """Whether this run goes on the desktop in Qt (a tray icon, the Qt live window), or in the terminal
     (with the OpenCV window where asked): said in one line where a tray was asked for and cannot be."""
-    want_tray = not calibrate and source.live and (
-        settings.tray == "on" or (settings.tray == "auto" and settings.background))
+    want_tray = not calibrate and (settings.tray == "on" or (settings.tray == "auto" and settings.background
+                                                            and source.live))
     want_window = settings.window and display_available() and settings.toolkit == "qt"
     if not want_tray and not want_window:
         return None

@@ -183,18 +183,31 @@ def face_box(lm: Landmarks, mirror_x: Callable[[float], int]) -> tuple[int, int,
             int(max(xs) + 0.15 * span_x), int(max(ys) + 0.8 * span_y))
 
 
-def clear_of(box: tuple[int, int, int, int], x: int, y: int, width: float, height: float,
-             picture_w: int) -> int:
-    """The x at which a label centred at (x, y), ``width`` by ``height``, does not overlap ``box``:
-    moved sideways out of it, to the nearer side that fits in the picture."""
-    x0, y0, x1, y1 = box
-    if y + height / 2 <= y0 or y - height / 2 >= y1 or x + width / 2 <= x0 or x - width / 2 >= x1:
-        return x
-    left, right = int(x0 - width / 2 - 4), int(x1 + width / 2 + 4)
-    fits_left, fits_right = left - width / 2 >= 0, right + width / 2 <= picture_w
-    if fits_left and (not fits_right or x - left <= right - x):
-        return left
-    return right if fits_right else x
+def place_label(width: float, size: int, x: int, y: int, face: tuple[int, int, int, int] | None,
+                taken: Sequence[tuple[int, int, int, int]], picture_w: int,
+                floor: int) -> tuple[int, int, float] | None:
+    """Where a label of ``width`` pixels, meant to be centred at (x, y), goes: there if it is free,
+    else beside the face (the nearer side first), under it, or above it. Free means inside the
+    picture, above ``floor`` and clear of the face and every ``taken`` box (other labels, corner
+    text). Returns (x, y, width), or None where no spot is free."""
+    half_w, half_h = width / 2, size * 0.6
+    spots = [(x, y)]
+    if face is not None:
+        x0, y0, x1, y1 = face
+        sides = [(int(x0 - half_w - 6), y), (int(x1 + half_w + 6), y)]
+        sides.sort(key=lambda s: abs(s[0] - x))
+        spots += sides + [(x, int(y1 + half_h + 4)), ((x0 + x1) // 2, int(y1 + half_h + 4)),
+                          ((x0 + x1) // 2, int(y0 - half_h - 4))]
+    for sx, sy in spots:
+        sx = int(min(max(sx, half_w), picture_w - half_w))
+        box = (sx - half_w, sy - half_h, sx + half_w, sy + half_h)
+        if box[0] < 0 or box[2] > picture_w or box[1] < 0 or box[3] > floor:
+            continue
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in taken):
+            continue
+        return sx, sy, width
+    return None
+
 
 
 def _mid(lm: Landmarks, a: int, b: int) -> np.ndarray:
@@ -248,20 +261,22 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
         for i in (LM.NOSE, LM.LEFT_EAR, LM.RIGHT_EAR, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP):
             if lm.presence[i] > 0.5:
                 p.dot(lm.px[i], colour, thick + 2)
-        _angles(p, obs, info, lm, big, thick, floor)
 
     # Top left: profile, view and calibration.
     y = small // 2
     view = {"side": _("side view"), "front": _("front view")}.get(obs.view or "", "")
     head = _("profile {profile}").format(profile=info.profile) + (f" \u00b7 {view}" if view else "")
-    p.text((small // 2, y), head, WHITE, small)
+    corner = [head, _("calibrated") if obs.calibrated else _("not calibrated")]
+    p.text((small // 2, y), corner[0], WHITE, small)
     y += int(small * 1.3)
-    p.text((small // 2, y), _("calibrated") if obs.calibrated else _("not calibrated"), WHITE if obs.calibrated
-           else GREY, small)
+    p.text((small // 2, y), corner[1], WHITE if obs.calibrated else GREY, small)
     y += int(small * 1.3)
     if info.good_share is not None:
-        p.text((small // 2, y), _("good posture {share:.0f}% of {time}").format(
-            share=100 * info.good_share, time=duration(info.observed_s)), WHITE, small)
+        corner.append(_("good posture {share:.0f}% of {time}").format(
+            share=100 * info.good_share, time=duration(info.observed_s)))
+        p.text((small // 2, y), corner[-1], WHITE, small)
+    taken = [(0, 0, small + int(max(font(small).getlength(t) for t in corner)), small // 2 + int(small * 1.3) *
+              len(corner))]  # the corners' text: no angle label over it
     if info.guide:
         _guide(p, info.guide, info.progress, big, small)
     elif lm is None:
@@ -276,9 +291,12 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
              State.UNKNOWN: _("unknown")}
     for kind, state in obs.states.items():
         word = _("calibrate (c)") if state is State.UNKNOWN and kind in obs.awaiting_calibration else words[state]
-        p.text((w - small // 2, y), f"{short_label(kind)}: {word} {STATE_SYMBOLS[state]}", STATE_COLOURS[state],
-               small, "ra")
+        text = f"{short_label(kind)}: {word} {STATE_SYMBOLS[state]}"
+        p.text((w - small // 2, y), text, STATE_COLOURS[state], small, "ra")
+        taken.append((w - small - int(font(small).getlength(text)), y, w, y + int(small * 1.3)))
         y += int(small * 1.3)
+    if lm is not None and not obs.dark:
+        _angles(p, obs, info, lm, big, thick, floor, taken)
 
     # Bottom: the neck load (phone profile), then the alert banner and the status lines.
     y = floor
@@ -327,7 +345,7 @@ def _bottom_rows(obs: Observation, info: OverlayInfo, lm: Landmarks | None, w: i
 
 
 def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big: int, thick: int,
-            floor: int) -> None:
+            floor: int, taken: list[tuple[int, int, int, int]]) -> None:
     """Each angle at the joint it belongs to, and the calibrated posture as a ghost line."""
     shoulders = _mid(lm, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
     ears = _mid(lm, LM.LEFT_EAR, LM.RIGHT_EAR)
@@ -359,17 +377,25 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
     # The profile's problems, not every angle; not those awaiting a calibration (their angle means nothing yet).
     judged = {PROBLEM[kind].metric for kind in obs.states if kind not in obs.awaiting_calibration}
     face = face_box(lm, p.x)
+    if face is not None:
+        taken.append(face)
     for key, where in labels:
         shown = _value(obs, key) if key in judged else None
         if shown is not None:
             text, colour = shown
-            width = font(big).getlength(text)
             x = min(max(p.x(float(where[0])), 0), p.w - 1)
             y = min(max(int(where[1]), big), floor - big * 2 // 3)  # above the banner and status lines
-            if face is not None:  # never over the face
-                x = clear_of(face, x, y, width, big * 1.2, p.w)
-            x = int(min(max(x, width / 2), p.w - width / 2)) if width < p.w else p.w // 2
-            p.text((x, y), text, colour, big, "mm")
+            for size in (big, big * 4 // 5, big * 2 // 3):  # smaller type only where the large does not fit
+                spot = place_label(font(size).getlength(text), size, x, y, face, taken, p.w, floor)
+                if spot is not None:
+                    break
+            if spot is None:  # nowhere free: where it belongs, inside the picture
+                size = big * 2 // 3
+                width = font(size).getlength(text)
+                spot = (int(min(max(x, width / 2), p.w - width / 2)), y, width)
+            x, y, width = spot
+            taken.append((int(x - width / 2), int(y - size * 0.6), int(x + width / 2), int(y + size * 0.6)))
+            p.text((x, y), text, colour, size, "mm")
 
 
 def _guide(p: _Painter, text: str, progress: float | None, big: int, small: int) -> None:

@@ -1,0 +1,141 @@
+"""The tray icon in a real tray (trayer on Xvfb), driven with xdotool as a user's mouse and keys
+would: the icon docks and shows the state, the menu pauses (the camera released) and quits (the
+session closed in the history). Skipped where Xvfb, trayer, xdotool or Qt's X11 libraries are missing.
+
+The webcam is a stand-in (tests/tray_session.py): this machine has none.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pytest
+
+from tests.helpers import ROOT, cli_env, run_cli, wait_until
+
+NEEDED = ("Xvfb", "trayer", "xdotool")
+pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in NEEDED),
+                                reason="needs " + ", ".join(NEEDED))
+
+
+def qt_works(env: dict[str, str]) -> str | None:
+    from posture.desktop.qt import qt_problem
+
+    return qt_problem(env)
+
+
+@pytest.fixture
+def tray(display: str) -> Iterator[str]:
+    """A system tray (trayer) on the virtual display."""
+    env = {**cli_env(), "DISPLAY": display}
+    problem = qt_works(env)
+    if problem:
+        pytest.skip(problem)
+    proc = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "160",
+                             "--height", "32", "--transparent", "false"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _xdotool(env, "search", "--class", "trayer"), timeout_s=20)
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _xdotool(env: dict[str, str], *args: str) -> list[str]:
+    return subprocess.run(["xdotool", *args], capture_output=True, text=True, env=env).stdout.split()
+
+
+def icon_colour(env: dict[str, str], window: str) -> np.ndarray:
+    """The mean colour (RGB) of the icon's middle, grabbed from the screen."""
+    from PIL import ImageGrab
+
+    geometry = subprocess.run(["xdotool", "getwindowgeometry", "--shell", window], capture_output=True, text=True,
+                              env=env).stdout
+    g = dict(line.split("=", 1) for line in geometry.split())
+    x, y, w, h = (int(g[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+    picture = np.asarray(ImageGrab.grab(xdisplay=env["DISPLAY"]).convert("RGB"))
+    side = max(2, min(w, h) // 5)  # the disc's rim around the symbol
+    cx, cy = x + w // 2, y + h // 2
+    ring = picture[cy - side * 2: cy + side * 2, cx - side * 2: cx - side]
+    return ring.reshape(-1, 3).mean(axis=0)
+
+
+def open_menu_and_press(env: dict[str, str], window: str, *keys: str) -> None:
+    """Right-click the icon, then keys in its menu (Down: the first item; Up: the last)."""
+    subprocess.run(["xdotool", "mousemove", "--window", window, "10", "12", "click", "3"], env=env, check=True)
+    time.sleep(0.8)  # the menu opens
+    subprocess.run(["xdotool", "key", *keys], env=env, check=True)
+    time.sleep(0.5)  # and closes before anything else is clicked
+
+
+@pytest.mark.slow
+def test_tray_pauses_and_quits_from_its_menu(tray: str, tmp_path: Path) -> None:
+    env = {**cli_env(), "DISPLAY": tray}
+    data, log, report = tmp_path / "data", tmp_path / "tray.jsonl", tmp_path / "camera.json"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.tray_session", str(report), "--", "--background", "--fps",
+                             "5", "--skip-calibration", "--log", str(log), "--data-dir", str(data)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        icon = wait_until(lambda: _xdotool(env, "search", "--class", "^posture-tray$"), timeout_s=90)[0]
+        # Judged frames come in; the icon shows a judged state (good, deviating or alert: blue, yellow
+        # or vermillion), not grey.
+        wait_until(lambda: log.exists() and log.read_text().count('"sample"') >= 10, timeout_s=90)
+        time.sleep(0.5)
+        before = icon_colour(env, icon)
+        assert before.max() - before.min() > 60, before  # a colour, not grey
+
+        open_menu_and_press(env, icon, "Down", "Return")  # the first item: pause
+        wait_until(lambda: '"paused: the camera is off' in log.read_text(), timeout_s=20)
+        time.sleep(1.0)
+        paused_at = time.monotonic()
+        paused = icon_colour(env, icon)
+        assert paused.max() - paused.min() < 25 and 100 < paused.mean() < 220, paused  # grey: paused
+        samples_paused = log.read_text().count('"sample"')
+
+        time.sleep(1.5)
+        assert log.read_text().count('"sample"') == samples_paused  # nothing analysed while paused
+        open_menu_and_press(env, icon, "Up", "Return")  # the last item: quit
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "no tray icon" not in err
+    assert "Session summary" in out
+    # The camera was opened once and released on pause, before the quit.
+    opens = json.loads(report.read_text())["opens"]
+    assert len(opens) == 1 and opens[0][1] is not None and opens[0][1] < paused_at
+    # The session is closed in the history, with an end.
+    from posture.storage.db import connect, db_path
+    from posture.storage.queries import Selection, find_sessions
+
+    conn = connect(db_path(data), create=False)
+    [session] = find_sessions(conn, Selection())
+    conn.close()
+    assert session.end is not None and session.end > session.start
+
+
+def test_without_a_tray_it_says_so_in_one_line_and_carries_on(display: str, tmp_path: Path) -> None:
+    clip = str(ROOT / "tests" / "data" / "clips" / "phone_front_low.mp4")
+    env = {**cli_env(), "DISPLAY": display}  # an X server without a tray
+    problem = qt_works(env)
+    if problem:
+        pytest.skip(problem)
+    r = run_cli("--tray", "--no-window", "--source", clip, "--fps", "1", "--no-history", env=env)
+    assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if "tray" in line]
+    assert said == ["no tray icon: the desktop has no system tray; carrying on in the terminal"]
+    assert "Session summary" in r.stdout
+    # And where there is no display at all.
+    r = run_cli("--tray", "--no-window", "--source", clip, "--fps", "1", "--no-history")
+    assert r.returncode == 0, r.stderr
+    assert [line for line in r.stderr.splitlines() if "tray" in line] == [
+        "no tray icon: no display; carrying on in the terminal"]
