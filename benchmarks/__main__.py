@@ -4,6 +4,7 @@
     python -m benchmarks accuracy [--data DIR] [--out docs/accuracy.md] [--only SECTION]
     python -m benchmarks background [--minutes 10] [--model lite]
     python -m benchmarks crash [--trials 20] [--source VIDEO]
+    python -m benchmarks desktop [--runs 5]
 
 ``accuracy`` runs the real pipeline on the labeled footage and writes the accuracy report (see
 ``benchmarks/accuracy.py``). ``speed`` replays a video through the whole pipeline as fast as it can
@@ -246,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     ac.add_argument("--model", default="full", help="lite, full or a .task path")
     ac.add_argument("--only", nargs="+", choices=_accuracy.SECTIONS, default=list(_accuracy.SECTIONS),
                     help="run only these sections")
+    dk = sub.add_parser("desktop", help="start-up time, memory and install size with the tray icon (Xvfb, trayer)")
+    dk.add_argument("--runs", type=int, default=5)
     fz = sub.add_parser("fuzz", help="bad input through the command line: tracebacks, hangs, long echoes counted")
     fz.add_argument("args", nargs=argparse.REMAINDER, help="--cases N --seed S --jobs J --timeout T (benchmarks/fuzz.py)")
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -260,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         background(args.source, args.minutes, args.model, args.set)
     elif args.command == "crash":
         return crash(args.source, args.trials, args.seed)
+    elif args.command == "desktop":
+        from .desktop import desktop
+
+        desktop(args.runs)
     elif args.command == "accuracy":
         report = _accuracy.run(args.data, args.out, args.model, args.only)
         print("\n".join(report.lines))

@@ -33,7 +33,7 @@ APP_NAME = "posture-tray"  # the X11 class of the tray's windows (what xdotool s
 WINDOW_TITLE = "posture"
 TRAY_WAIT_S = 3.0  # at login the tray may come up after the app: look this long before doing without
 TODAY_EVERY_MS = 60_000  # how often the tooltip's share of today is read from the history
-WINDOW_SHARE = 0.6  # the live window opens at this share of the screen's height (and keeps the aspect)
+WINDOW_SHARE = 0.75  # the live window opens at this share of the screen's height (and keeps the aspect)
 QT_XCB_LIBRARIES = ("libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1")
 QT_XCB_PACKAGES = "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"
 
