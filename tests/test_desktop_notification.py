@@ -17,7 +17,6 @@ from posture.config import desktop_session_available
 from posture.types import Event
 from posture.sinks.alerts import AlertSink, DesktopChannel
 from tests.helpers import wait_until
-from tests.test_window import display  # noqa: F401  (the Xvfb fixture)
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(p) is None for p in ("Xvfb", "dbus-daemon", "dunst", "dunstctl")),
