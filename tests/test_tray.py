@@ -139,3 +139,50 @@ def test_without_a_tray_it_says_so_in_one_line_and_carries_on(display: str, tmp_
     assert r.returncode == 0, r.stderr
     assert [line for line in r.stderr.splitlines() if "tray" in line] == [
         "no tray icon: no display; carrying on in the terminal"]
+
+
+@pytest.mark.slow
+def test_tray_menu_opens_todays_report_and_the_settings_file_and_starts_at_login(tray: str, tmp_path: Path) -> None:
+    # What the desktop would open the files with: a stand-in xdg-open that notes what it was given.
+    bin_dir, opened = tmp_path / "bin", tmp_path / "opened.txt"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    (bin_dir / "xdg-open").chmod(0o755)
+    config, settings_file = tmp_path / "config", tmp_path / "settings.toml"
+    env = {**cli_env(), "DISPLAY": tray, "PATH": f"{bin_dir}:{cli_env()['PATH']}", "XDG_CONFIG_HOME": str(config),
+           "POSTURE_CONFIG": str(settings_file)}
+    data, log = tmp_path / "data", tmp_path / "tray.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.tray_session", str(tmp_path / "camera.json"), "--",
+                             "--background", "--fps", "5", "--skip-calibration", "--log", str(log), "--data-dir",
+                             str(data), "--person", "anna"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        icon = wait_until(lambda: _xdotool(env, "search", "--class", "^posture-tray$"), timeout_s=90)[0]
+        wait_until(lambda: log.exists() and log.read_text().count('"sample"') >= 10, timeout_s=90)
+        time.sleep(2.5)  # the history has written what it has seen so far (it commits every second)
+        # Down 5 times from the top: today's report, written into the data folder and opened.
+        open_menu_and_press(env, icon, *["Down"] * 5, "Return")
+        report = data / "reports" / "posture-today-anna.html"
+        wait_until(lambda: opened.exists() and report.name in opened.read_text(), timeout_s=60)
+        assert "Posture report: anna" in report.read_text(encoding="utf-8")
+        assert oct(report.stat().st_mode & 0o777) == "0o600"  # health data: the user's alone
+        # Down 6: the settings file, written with every setting commented out, and opened.
+        open_menu_and_press(env, icon, *["Down"] * 6, "Return")
+        wait_until(lambda: settings_file.name in opened.read_text(), timeout_s=20)
+        text = settings_file.read_text(encoding="utf-8")
+        assert "# alert_after_s = 60.0" in text and "# [alerts]" in text
+        import tomllib
+
+        assert tomllib.loads(text) == {}  # all of it commented out: valid and changes nothing
+        # Down 7: start at login, the same entry as `posture-monitor autostart on`, with the person.
+        open_menu_and_press(env, icon, *["Down"] * 7, "Return")
+        entry = config / "autostart" / "posture-monitor.desktop"
+        wait_until(entry.exists, timeout_s=20)
+        assert "--background --person anna" in entry.read_text(encoding="utf-8")
+        open_menu_and_press(env, icon, "Up", "Return")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
