@@ -1,0 +1,235 @@
+"""Counting repetitions of one movement: a stream of readings (time, how far the body has moved in
+the exercise's direction, a wrong movement if one is seen) in, attempts out.
+
+Plain arithmetic, no pictures: tested on made-up movements, measured on the rendered exercise clips
+(benchmarks/accuracy.py, section exercises).
+
+An attempt starts when the movement passes half the target (or a wrong movement lasts), and ends
+when the body is back near the start position. Then it is judged: counted when the target was
+reached and the end position held long enough without a wrong movement; otherwise the first of
+"wrong movement", "not far enough", "not held" says why. Its range is the movement at the end
+position (the median of the readings near the top), its hold the time spent there.
+
+How long the end position was held: the readings of the attempt are fitted with the movement's shape
+(:func:`plateau`): a smooth way in, the hold, a smooth way out.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+from dataclasses import dataclass, field
+
+START_SHARE = 0.5  # an attempt starts when the movement passes this share of the target
+RETURN_SHARE = 0.3  # ... and ends when it is back under this share of the target, or of its own peak
+RETURN_PEAK_SHARE = 0.4  # (the larger of the two: a deep repetition ends when it is clearly on its way back)
+TOP_SHARE = 0.8  # the end position: readings above this share of the attempt's peak
+HOLD_GRACE_S = 0.5  # a hold this much short of the asked time still counts (the measurement's accuracy)
+WRONG_MIN_S = 0.6  # a wrong movement must last this long to count (not one noisy reading)
+SETTLE_S = 0.3  # the body must stay back this long before the attempt ends (no flicker at the edge)
+MIN_ATTEMPT_S = 1.0  # shorter excursions without a wrong movement are noise, not attempts
+PRE_ROLL_S = 3.0  # readings kept from before an attempt starts (the start of its way in)
+POST_ROLL_S = 1.0  # readings taken after the body is back, before the attempt is judged (the end of its way out)
+
+NOT_HELD, NOT_FAR_ENOUGH, WRONG_MOVEMENT = "not held", "not far enough", "wrong movement"
+
+
+@dataclass
+class Attempt:
+    """One repetition tried: when, whether it counted and why not, how long held and how far."""
+
+    start: float
+    end: float
+    counted: bool
+    hold_s: float
+    range: float  # at the end position, in the measure's unit (0 where never moved)
+    peak: float
+    why: str | None = None  # NOT_HELD, NOT_FAR_ENOUGH or WRONG_MOVEMENT when not counted
+    wrong: str | None = None  # which wrong movement (its name), if one was seen
+
+
+@dataclass
+class _Open:
+    start: float
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    wrong_s: dict[str, float] = field(default_factory=dict)
+    back_since: float | None = None
+
+
+class RepCounter:
+    """Follows one movement and says when an attempt is over, and how it went.
+
+    Args:
+        target: how far the movement must go (in the measure's unit; positive).
+        hold_s: how long the end position must be held (0: reaching it is enough).
+        smooth_s: time constant of the smoothing of the readings (a camera's jitter).
+    """
+
+    def __init__(self, target: float, hold_s: float, *, smooth_s: float = 0.3) -> None:
+        if not target > 0:
+            raise ValueError("target must be positive")
+        self.target = target
+        self.hold_s = hold_s
+        self.smooth_s = smooth_s
+        self.value: float | None = None  # the smoothed movement now
+        self._t: float | None = None
+        self._open: _Open | None = None
+        self._wrong_since: dict[str, float] = {}
+        self._arrived: float | None = None  # live: when the end position was reached in this attempt
+        self._recent: collections.deque[tuple[float, float]] = collections.deque()
+        self._rest: float | None = None  # the lowest reading since the last attempt (where this one starts from)
+        self.best = 0.0  # the furthest any attempt went (its range)
+
+    # -- live -----------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        """An attempt is under way."""
+        return self._open is not None
+
+    def held(self, t: float) -> float:
+        """How long the end position has been held so far in this attempt (for the countdown)."""
+        return t - self._arrived if self._arrived is not None and self._open is not None else 0.0
+
+    @property
+    def wrong_now(self) -> str | None:
+        """A wrong movement going on now (for the cue), else None."""
+        return next(iter(self._wrong_since), None)
+
+    # -- the stream -----------------------------------------------------------------------------
+
+    def step(self, t: float, movement: float | None, wrong: str | None = None) -> Attempt | None:
+        """One reading; returns the attempt that ended with it, if one did. ``movement`` None: not
+        measurable now (nobody in view, the face hidden): the attempt waits."""
+        if movement is None or not math.isfinite(movement):
+            return None
+        dt = 0.0 if self._t is None else max(0.0, t - self._t)
+        self._t = t
+        if self.value is None or self.smooth_s <= 0:
+            self.value = movement
+        else:
+            a = 1.0 - math.exp(-dt / self.smooth_s) if dt > 0 else 0.0
+            self.value += a * (movement - self.value)
+        v = self.value
+        for name in list(self._wrong_since):
+            if name != wrong:
+                del self._wrong_since[name]
+        if wrong is not None:
+            self._wrong_since.setdefault(wrong, t)
+        wrong_long = any(t - since >= WRONG_MIN_S for since in self._wrong_since.values())
+        attempt = self._open
+        if attempt is None:
+            self._rest = v if self._rest is None else min(self._rest, v)
+            if v >= max(START_SHARE * self.target, self._rest + START_SHARE * self.target) or wrong_long:
+                self._open = attempt = _Open(start=t)
+                self._arrived = None
+                attempt.times = [r[0] for r in self._recent]
+                attempt.values = [r[1] for r in self._recent]
+                self._recent.clear()
+            else:
+                self._recent.append((t, v))
+                while self._recent and self._recent[0][0] < t - PRE_ROLL_S:
+                    self._recent.popleft()
+                return None
+        attempt.times.append(t)
+        attempt.values.append(v)
+        for name, since in self._wrong_since.items():
+            if t - since >= WRONG_MIN_S:
+                attempt.wrong_s[name] = max(attempt.wrong_s.get(name, 0.0), t - since)
+        peak = max(attempt.values)
+        if self._arrived is None and v >= self.target and v >= 0.9 * peak:
+            self._arrived = t
+        back = v < max(RETURN_SHARE * self.target, RETURN_PEAK_SHARE * peak) and not self._wrong_since
+        if not back:
+            attempt.back_since = None
+            return None
+        if attempt.back_since is None:
+            attempt.back_since = t
+        if t - attempt.back_since < SETTLE_S + POST_ROLL_S:
+            return None
+        self._open = None
+        self._arrived = None
+        self._rest = None
+        return self._judge(attempt)
+
+    def finish(self) -> Attempt | None:
+        """The end of the set: an attempt still under way is judged as it stands."""
+        attempt, self._open = self._open, None
+        return self._judge(attempt) if attempt is not None else None
+
+    def _judge(self, a: _Open) -> Attempt | None:
+        times, values = a.times, a.values
+        peak = max(values)
+        wrong = max(a.wrong_s, key=a.wrong_s.get) if a.wrong_s else None
+        out = [ti for ti, v in zip(times, values) if v >= START_SHARE * self.target]
+        if wrong is None and (not out or out[-1] - out[0] < MIN_ATTEMPT_S):
+            return None  # a flicker, not an attempt
+        hold, level = plateau(times, values)
+        counted = wrong is None and level >= self.target and hold >= self.hold_s - HOLD_GRACE_S
+        why = None if counted else WRONG_MOVEMENT if wrong else NOT_FAR_ENOUGH if level < self.target else NOT_HELD
+        if wrong is None:
+            self.best = max(self.best, level)
+        return Attempt(start=a.start, end=times[-1], counted=counted, hold_s=hold, range=max(level, 0.0),
+                       peak=peak, why=why, wrong=wrong)
+
+
+SLOPE_HALF_S = 0.3  # the speed at a reading: the slope of a line through the readings this long either side
+BUMP_TO_WAY = 1.5  # a way's length over the width of its speed's bump at half height (a sine bump: 3/2)
+
+
+def _speeds(t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """How fast the movement goes at each reading (least-squares slope over +-SLOPE_HALF_S)."""
+    out = np.zeros(len(t))
+    for i in range(len(t)):
+        near = np.abs(t - t[i]) <= SLOPE_HALF_S + 1e-9
+        tt, yy = t[near], y[near]
+        if len(tt) >= 3 and np.ptp(tt) > 0:
+            tc = tt - tt.mean()
+            out[i] = float((tc * (yy - yy.mean())).sum() / (tc * tc).sum())
+    return out
+
+
+def _bump_width(t: np.ndarray, speed: np.ndarray, i: int) -> float:
+    """The time around reading i during which the speed stays above half of its value there."""
+    half = speed[i] / 2
+    a = i
+    while a > 0 and speed[a - 1] > half:
+        a -= 1
+    b = i
+    while b < len(speed) - 1 and speed[b + 1] > half:
+        b += 1
+    return float(t[b] - t[a]) + (float(t[1] - t[0]) if len(t) > 1 else 0.0)
+
+
+def plateau(times: list[float], values: list[float]) -> tuple[float, float]:
+    """(how long the end position was held, its level) of one movement in and out.
+
+    The way in and the way out are the movement's two quick stretches: the fastest reading on the way
+    up to the furthest point and the fastest on the way back. Each way is centred on its fastest
+    moment (an S-shaped way is fastest half-way) and lasts 1.5 times the width of its speed bump at
+    half height; the hold is the time from the end of the way in to the start of the way out. The
+    slow sway of a body at rest or holding (breathing, small shifts) hardly moves the speed, so it
+    does not stretch or cut the hold as reading off where a swaying curve crosses a line would. The
+    level is the median reading during the hold (the furthest point where there was none)."""
+    t = np.asarray(times, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if len(t) < 3:
+        return 0.0, max(0.0, float(y.max())) if len(y) else 0.0
+    speed = _speeds(t, y)
+    top = int(np.argmax(y))
+    i_in = int(np.argmax(speed[:top + 1]))
+    i_out = top + int(np.argmin(speed[top:]))
+    if speed[i_in] <= 0:  # no way in seen (it began before the readings)
+        begin = float(t[0])
+    else:
+        begin = float(t[i_in]) + BUMP_TO_WAY * _bump_width(t, speed, i_in) / 2
+    if speed[i_out] >= 0:  # no way out seen (the set ended while holding)
+        end = float(t[-1])
+    else:
+        end = float(t[i_out]) - BUMP_TO_WAY * _bump_width(t, -speed, i_out) / 2
+    held = (t >= begin) & (t <= end)
+    level = float(np.median(y[held])) if held.any() else float(y[top])
+    return max(0.0, end - begin), level

@@ -1,0 +1,90 @@
+"""Counting repetitions on made-up movements: smooth ways in and out, a hold, the slow sway and the
+jitter a camera adds; a wrong movement, a short one, one let go too early."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from posture.exercise.counter import NOT_FAR_ENOUGH, NOT_HELD, WRONG_MOVEMENT, RepCounter, plateau
+
+FPS = 10.0
+
+
+def movement(reps: list[tuple[float, float, float]], length_s: float, *, way_s: float = 2.0, sway: float = 0.0,
+             jitter: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Readings at 10 a second: each rep (start, level, hold) goes in along a cosine way, holds, comes
+    back; plus a slow sway (0.05 and 0.13 Hz) and white jitter."""
+    t = np.arange(0.0, length_s, 1.0 / FPS)
+    y = np.zeros_like(t)
+    for start, level, hold in reps:
+        x = t - start
+        up = 0.5 - 0.5 * np.cos(np.pi * np.clip(x / way_s, 0, 1))
+        down = 0.5 - 0.5 * np.cos(np.pi * np.clip((x - way_s - hold) / way_s, 0, 1))
+        y += level * (up - down)
+    rng = np.random.default_rng(seed)
+    y += sway * (np.sin(2 * np.pi * 0.05 * t + 1.0) + 0.6 * np.sin(2 * np.pi * 0.13 * t)) / 1.6
+    y += rng.normal(0.0, jitter, len(t))
+    return t, y
+
+
+def count(t: np.ndarray, y: np.ndarray, target: float, hold_s: float, wrong=lambda t: None):  # noqa: ANN001
+    counter = RepCounter(target, hold_s)
+    attempts = [a for ti, yi in zip(t, y) if (a := counter.step(float(ti), float(yi), wrong(ti)))]
+    last = counter.finish()
+    return attempts + ([last] if last else [])
+
+
+@pytest.mark.parametrize("way_s", [1.0, 2.0, 3.0])
+def test_the_hold_is_the_time_between_the_way_in_and_the_way_out(way_s: float) -> None:
+    for hold in (2.0, 3.0, 5.0):
+        t, y = movement([(2.0, 2.5, hold)], 2.0 + 2 * way_s + hold + 4.0, way_s=way_s, sway=0.3, jitter=0.1)
+        measured, level = plateau(list(t), list(y))
+        assert measured == pytest.approx(hold, abs=0.5)
+        assert level == pytest.approx(2.5, abs=0.3)
+
+
+def test_five_reps_counted_none_at_rest() -> None:
+    reps = [(10.0 + 9 * i, 2.4 + 0.2 * (i % 2), 3.0) for i in range(5)]
+    t, y = movement(reps, 70.0, sway=0.3, jitter=0.15, seed=3)
+    attempts = count(t, y, target=1.2, hold_s=3.0)
+    assert [a.counted for a in attempts] == [True] * 5
+    for a, (start, level, hold) in zip(attempts, reps):
+        assert start - 1 < a.start < start + 2.5  # each attempt is its own rep
+        assert a.hold_s == pytest.approx(hold, abs=0.5)
+        assert a.range == pytest.approx(level, abs=0.35)
+    # Rest alone, with the same sway and jitter: nothing at all.
+    t, y = movement([], 60.0, sway=0.3, jitter=0.15, seed=4)
+    assert count(t, y, target=1.2, hold_s=3.0) == []
+
+
+def test_why_an_attempt_did_not_count() -> None:
+    # Half-way only, let go after 1 s, and a nod (the wrong movement) while hardly moving.
+    t, y = movement([(5.0, 0.9, 3.0), (20.0, 2.5, 1.0), (35.0, 0.3, 3.0)], 50.0, jitter=0.05)
+    nod = lambda ti: "nod" if 36.0 <= ti <= 41.0 else None  # noqa: E731
+    attempts = count(t, y, target=1.2, hold_s=3.0, wrong=nod)
+    assert [(a.counted, a.why) for a in attempts] == [(False, NOT_FAR_ENOUGH), (False, NOT_HELD),
+                                                      (False, WRONG_MOVEMENT)]
+    assert attempts[1].hold_s == pytest.approx(1.0, abs=0.4)
+    assert attempts[2].wrong == "nod"
+
+
+def test_a_wrong_movement_spoils_a_rep_that_reaches_the_target() -> None:
+    t, y = movement([(5.0, 2.5, 3.0)], 20.0, jitter=0.05)
+    attempts = count(t, y, target=1.2, hold_s=3.0, wrong=lambda ti: "nod" if 8.0 <= ti <= 9.5 else None)
+    assert len(attempts) == 1 and attempts[0].why == WRONG_MOVEMENT and not attempts[0].counted
+
+
+def test_a_flicker_and_missing_readings_are_not_attempts() -> None:
+    counter = RepCounter(1.0, 2.0)
+    seen = []
+    for i in range(300):
+        ti = i / FPS
+        value = 0.9 if 10.0 <= ti < 10.4 else None if 15.0 <= ti < 17.0 else 0.0
+        seen.append(counter.step(ti, value))
+    assert [a for a in seen if a] == [] and counter.finish() is None
+    with pytest.raises(ValueError):
+        RepCounter(0.0, 1.0)
+    assert not math.isnan(counter.value or 0.0)
