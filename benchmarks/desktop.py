@@ -80,6 +80,7 @@ def desktop(runs: int) -> None:
     import os
     import shutil
 
+    from tests.tray_session import TRAY_HOST
     from tools.screenshot_window import start_xvfb
 
     for tool in ("Xvfb", "trayer", "xdotool", "xwininfo"):
@@ -88,8 +89,7 @@ def desktop(runs: int) -> None:
     number = 93
     xvfb = start_xvfb(number, "1280x800")
     env = {**os.environ, "DISPLAY": f":{number}", "LANG": "C.UTF-8"}
-    trayer = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "160",
-                               "--height", "32"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    trayer = subprocess.Popen(TRAY_HOST, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.0)
         for tray in (True, False):

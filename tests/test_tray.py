@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import ROOT, cli_env, run_cli, wait_until
+from tests.tray_session import TRAY_HOST
 
 NEEDED = ("Xvfb", "trayer", "xdotool")
 pytestmark = pytest.mark.skipif(any(shutil.which(t) is None for t in NEEDED),
@@ -38,9 +39,7 @@ def tray(display: str) -> Iterator[str]:
     problem = qt_works(env)
     if problem:
         pytest.skip(problem)
-    proc = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "160",
-                             "--height", "32", "--transparent", "false"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(TRAY_HOST, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: _xdotool(env, "search", "--class", "trayer"), timeout_s=20)
         yield display

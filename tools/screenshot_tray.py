@@ -21,6 +21,7 @@ from pathlib import Path
 from PIL import ImageGrab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.tray_session import TRAY_HOST  # noqa: E402
 from tools.screenshot_window import start_xvfb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +38,7 @@ def main() -> None:
             sys.exit(f"error: {tool} is not installed (Debian: apt-get install xvfb trayer xdotool)")
     xvfb = start_xvfb(args.display, "1280x800")
     env = {**os.environ, "DISPLAY": f":{args.display}", "LANG": "C.UTF-8"}
-    tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "160",
-                             "--height", "32", "--transparent", "false"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tray = subprocess.Popen(TRAY_HOST, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "log.jsonl"

@@ -192,8 +192,7 @@ def _run_desktop(app: App, controls: Controls, settings: Settings, plan: Desktop
         if value:
             extra += [flag, str(value)]
     desktop = Desktop(app, controls, display, settings, tray=plan.tray, window=plan.window,
-                      autostart_extra=extra)
-    desktop.settings_file = config_file
+                      autostart_extra=extra, config_file=config_file)
     holder.append(desktop)
     if plan.tray:
         app.sinks.append(StateSink(app, controls, desktop.state_changed))

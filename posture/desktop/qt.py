@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import queue
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -181,10 +182,11 @@ class Desktop:
         tray: show the tray icon; without it, closing the window ends the session.
         window: show the live window at the start.
         autostart_extra: the options the login entry passes on (the person, the data folder...).
+        config_file: the run's --config file (what "settings file" opens), else the user's own.
     """
 
     def __init__(self, app: "App", controls: "Controls", display: QtDisplay | None, settings: "Settings", *,
-                 tray: bool, window: bool, autostart_extra: Sequence[str] = ()) -> None:
+                 tray: bool, window: bool, autostart_extra: Sequence[str] = (), config_file: str | None = None) -> None:
         from PySide6.QtCore import QObject, QTimer, Signal
 
         class Bridge(QObject):  # signals from the session's thread, delivered in Qt's
@@ -199,6 +201,7 @@ class Desktop:
         self.controls = controls
         self.settings = settings
         self.autostart_extra = list(autostart_extra)
+        self.config_file = config_file
         self.bridge = Bridge()
         self.display = display
         self.state = TrayState.STARTING
@@ -354,7 +357,7 @@ class Desktop:
             days, _kinds = collect(conn, self.settings.person_name, today, self.settings.breaks.reset_min * 60,
                                    trend_days=0)
             self.today_share = days[today].good_share
-        except Exception:  # noqa: BLE001 - a damaged history: the tooltip goes without the share
+        except (sqlite3.Error, PostureError):  # the history busy or damaged: the tooltip goes without the share
             self.today_share = None
         finally:
             conn.close()
@@ -413,7 +416,7 @@ class Desktop:
                 tmp.write_text(page, encoding="utf-8")
                 os.replace(tmp, out)
                 self.bridge.opened.emit(str(out), "")
-            except (PostureError, OSError) as exc:
+            except (PostureError, OSError, sqlite3.Error) as exc:
                 self.bridge.opened.emit("", str(exc))
 
         threading.Thread(target=make, name="posture-report", daemon=True).start()
@@ -428,7 +431,7 @@ class Desktop:
         """Open the settings file (written with every setting commented out where there is none)."""
         from ..config import settings_template, user_config_file
 
-        path = Path(self.settings_file) if self.settings_file else user_config_file()
+        path = Path(self.config_file) if self.config_file else user_config_file()
         try:
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -438,8 +441,6 @@ class Desktop:
             return
         self.say(_("settings file: {path} (read when the monitor starts)").format(path=path))
         self._open(path)
-
-    settings_file: str | None = None  # the --config file of this run, if one was given
 
     def _open(self, path: Path) -> None:
         from PySide6.QtCore import QUrl
