@@ -176,7 +176,7 @@ class RepCounter:
                        peak=peak, why=why, wrong=wrong)
 
 
-SLOPE_HALF_S = 0.3  # the speed at a reading: the slope of a line through the readings this long either side
+SLOPE_HALF_S = 0.2  # the speed at a reading: the slope of a line through the readings this long either side
 BUMP_TO_WAY = 1.5  # a way's length over the width of its speed's bump at half height (a sine bump: 3/2)
 
 
