@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup(_early_language(argv))
     term = _TermAsInterrupt()
     try:
-        if argv and argv[0] in ("report", "history", "today", "autostart"):
+        if argv and argv[0] in ("report", "history", "today", "autostart", "exercise"):
             return _subcommand(argv[0], argv[1:])
         from . import monitor
 
@@ -131,6 +131,10 @@ def _subcommand(name: str, argv: list[str]) -> int:
         from . import autostart
 
         return autostart.autostart_main(autostart.autostart_parser(_Parser).parse_args(argv))
+    if name == "exercise":
+        from . import exercise
+
+        return exercise.exercise_main(exercise.exercise_parser(_Parser).parse_args(argv))
     if name == "today":
         from . import today
 

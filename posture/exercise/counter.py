@@ -101,9 +101,11 @@ class RepCounter:
 
     # -- the stream -----------------------------------------------------------------------------
 
-    def step(self, t: float, movement: float | None, wrong: str | None = None) -> Attempt | None:
+    def step(self, t: float, movement: float | None, wrong: str | None = None,
+             wrong_is_attempt: bool = True) -> Attempt | None:
         """One reading; returns the attempt that ended with it, if one did. ``movement`` None: not
-        measurable now (nobody in view, the face hidden): the attempt waits."""
+        measurable now (nobody in view, the face hidden): the attempt waits. ``wrong``: a wrong movement
+        seen now; with ``wrong_is_attempt`` it is an attempt by itself, else it only spoils one."""
         if movement is None or not math.isfinite(movement):
             return None
         dt = 0.0 if self._t is None else max(0.0, t - self._t)
@@ -119,7 +121,7 @@ class RepCounter:
                 del self._wrong_since[name]
         if wrong is not None:
             self._wrong_since.setdefault(wrong, t)
-        wrong_long = any(t - since >= WRONG_MIN_S for since in self._wrong_since.values())
+        wrong_long = wrong_is_attempt and any(t - since >= WRONG_MIN_S for since in self._wrong_since.values())
         attempt = self._open
         if attempt is None:
             self._rest = v if self._rest is None else min(self._rest, v)
@@ -142,7 +144,8 @@ class RepCounter:
         peak = max(attempt.values)
         if self._arrived is None and v >= self.target and v >= 0.9 * peak:
             self._arrived = t
-        back = v < max(RETURN_SHARE * self.target, RETURN_PEAK_SHARE * peak) and not self._wrong_since
+        back = v < max(RETURN_SHARE * self.target, RETURN_PEAK_SHARE * peak) and not (wrong_is_attempt and
+                                                                                        self._wrong_since)
         if not back:
             attempt.back_since = None
             return None

@@ -50,12 +50,14 @@ class App:
         calibrator: makes and stores calibrations (the ``c`` key, ``--calibrate``); None: no calibration.
         calibrate_only: record a calibration, store it and stop.
         reopen: opens the source again after a pause (a camera is released while paused).
+        check_view: say when the camera's view does not fit the profile (not in an exercise session,
+            where the exercise decides the view).
         clock: monotonic seconds; sleep: waits (while paused, or with the camera released).
     """
 
     def __init__(self, source: FrameSource, pipeline: Pipeline, sinks: Sequence[Sink], *,
                  calibrator: Calibrator | None = None, calibrate_only: bool = False,
-                 reopen: Callable[[], FrameSource] | None = None,
+                 reopen: Callable[[], FrameSource] | None = None, check_view: bool = True,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.source = source
         self.pipeline = pipeline
@@ -63,6 +65,7 @@ class App:
         self.calibrator = calibrator
         self.calibrate_only = calibrate_only
         self.reopen = reopen
+        self.check_view = check_view
         self.clock = clock
         self.sleep = sleep
         self.pacer = BackgroundPacer(pipeline.settings.background_mode) if pipeline.settings.background else None
@@ -243,7 +246,7 @@ class App:
         """Say once when the camera's view does not fit the profile (after 30 judged frames), also
         where the profile fixes the view (side): a frontal camera must not be judged as a side view
         without a word."""
-        if view is None or self.view_warning or len(self._views) >= VIEW_CHECK_FRAMES:
+        if view is None or not self.check_view or self.view_warning or len(self._views) >= VIEW_CHECK_FRAMES:
             return
         self._views.append(view)
         if len(self._views) < VIEW_CHECK_FRAMES:

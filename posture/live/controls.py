@@ -17,6 +17,7 @@ from .calibrator import other_model_note
 from .view import LiveView
 
 if TYPE_CHECKING:
+    from ..exercise.coach import Coach
     from .app import App
 
 # The snooze steps of the z key: 15 minutes, an hour, until tomorrow, then off again.
@@ -53,6 +54,7 @@ class Controls:
         self.snooze_step = -1
         self.snooze_end_wall: dt.datetime | None = None
         self.view = LiveView(app, self)
+        self.coach: Coach | None = None  # an exercise session's coach (posture-monitor exercise)
 
     def handle_key(self, key: str) -> None:
         """A key from the live window."""

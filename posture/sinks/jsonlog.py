@@ -46,10 +46,12 @@ class JsonLinesLog(BaseSink):
     Args:
         path: the log file (created or overwritten).
         header: extra fields for a first ``{"type": "session", ...}`` line.
+        samples: write a ``sample`` per frame (off for an exercise session, whose log is its repetitions).
     """
 
-    def __init__(self, path: str | Path, header: dict[str, Any] | None = None) -> None:
+    def __init__(self, path: str | Path, header: dict[str, Any] | None = None, *, samples: bool = True) -> None:
         self.path = Path(path)
+        self.samples = samples
         try:
             self._fh: IO[str] | None = open_for_writing(self.path, buffering=1)
         except OSError as exc:
@@ -72,8 +74,9 @@ class JsonLinesLog(BaseSink):
 
     def handle(self, obs: Observation) -> None:
         self._t = obs.frame.t
-        self.write(sample_record(obs))
-        self._write_events(obs.events)
+        if self.samples:
+            self.write(sample_record(obs))
+            self._write_events(obs.events)
 
     def status(self, message: str) -> None:
         if message:

@@ -1,0 +1,250 @@
+"""``posture-monitor exercise NAME|PROGRAM``: a guided set of corrective exercises, counted by the camera.
+
+NAME is one exercise (``chin_tuck``, ``shoulder_squeeze``, ``sit_tall``, ``neck_side_bend``); PROGRAM a
+TOML file a therapist wrote, one ``[[exercise]]`` table per exercise::
+
+    [[exercise]]
+    name = "chin_tuck"
+    sets = 2
+    reps = 10
+    hold_s = 5
+
+The monitor's options apply where they make sense (the source, the model, the view, the window, the
+log, the person, the settings); posture/exercise holds the exercises and the counting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+from rich.console import Console
+
+from .. import __version__
+from ..config import VIEWS, read_toml
+from ..errors import ConfigError, PostureError
+from ..exercise.catalogue import EXERCISE, EXERCISES
+from ..exercise.coach import Coach, SetPlan, SetResult, rep_record
+from ..exercise.counter import Attempt
+from ..i18n import _, ngettext
+from ..text import duration, view_name
+
+LIMITS = {"sets": (1, 20), "reps": (1, 50), "hold_s": (0.0, 120.0), "target": (0.01, 100.0)}
+UNITS = {"cm": " cm", "deg": "\u00b0", "%": "%"}
+
+
+def exercise_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    names = ", ".join(e.id for e in EXERCISES)
+    p = parser_class(prog="posture-monitor exercise", description=_(
+        "A guided set of corrective exercises: first your start position, then each repetition counted "
+        "when it went far enough and was held without a wrong movement. NAME is one of {names}; PROGRAM "
+        "a TOML file with one [[exercise]] table (name, sets, reps, hold_s) per exercise.").format(names=names))
+    p.add_argument("what", metavar="NAME|PROGRAM")
+    p.add_argument("--sets", type=int, metavar="N", help=_("sets of the exercise (default 1)"))
+    p.add_argument("--reps", type=int, metavar="N", help=_("repetitions a set (default: the exercise's)"))
+    p.add_argument("--hold", type=float, metavar="SECONDS", help=_("how long to hold each repetition"))
+    p.add_argument("--target", type=float, metavar="X",
+                   help=_("how far each repetition must go, in the exercise's unit (cm, degrees or %%)"))
+    p.add_argument("--source", metavar="SRC", help=_("camera index (default 0), device path or video file"))
+    p.add_argument("--view", choices=VIEWS, help=_("camera view: auto (default), front or side"))
+    p.add_argument("--model", metavar="lite|full|PATH", help=_("pose model (default full)"))
+    p.add_argument("--fps", type=float, metavar="N", help=_("analyse at most N frames a second"))
+    p.add_argument("--realtime", action="store_true", default=None,
+                   help=_("play a video file at its real speed"))
+    p.add_argument("--no-window", action="store_true", help=_("run headless: no live window"))
+    p.add_argument("--log", metavar="FILE", help=_("write every repetition and set as JSON Lines"))
+    p.add_argument("--person", metavar="NAME", help=_("whose exercises these are (default: your login name)"))
+    p.add_argument("--data-dir", metavar="DIR", help=_("where calibrations and the history are kept"))
+    p.add_argument("--config", metavar="FILE", help=_("TOML settings file (see posture-monitor --list-settings)"))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=_("change any setting"))
+    p.add_argument("--lang", choices=("en", "nl"), help=_("language: en or nl"))
+    return p
+
+
+def _number(table: dict[str, Any], key: str, where: str, default: float | int) -> Any:
+    value = table.get(key, default)
+    low, high = LIMITS[key]
+    kind = int if key in ("sets", "reps") else float
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
+            or not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(_("{where}: {key} = {value} is not allowed: use a number from {low:g} to {high:g}").format(
+            where=where, key=key, value=str(value)[:40], low=low, high=high))
+    return kind(value)
+
+
+def plans(args: argparse.Namespace) -> list[SetPlan]:
+    """The sets asked for: one exercise with the options, or a program file."""
+    tables: list[dict[str, Any]]
+    where = args.what
+    if args.what in EXERCISE:
+        tables = [{"name": args.what}]
+    elif args.what.endswith(".toml") or Path(args.what).is_file():
+        data = read_toml(args.what)
+        tables = data.get("exercise") if isinstance(data.get("exercise"), list) else None
+        unknown = sorted(set(data) - {"exercise", "person", "note"})
+        if not tables or not all(isinstance(t, dict) for t in tables) or unknown:
+            raise ConfigError(_("{where}: a program is one [[exercise]] table (name, sets, reps, hold_s, target) per "
+                                "exercise").format(where=where))
+    else:
+        raise ConfigError(_("no exercise or program {what}: the exercises are {names}").format(
+            what=args.what[:60], names=", ".join(e.id for e in EXERCISES)))
+    out: list[SetPlan] = []
+    for table in tables:
+        name = table.get("name")
+        if name not in EXERCISE:
+            raise ConfigError(_("{where}: no exercise {name}: the exercises are {names}").format(
+                where=where, name=str(name)[:40], names=", ".join(e.id for e in EXERCISES)))
+        extra = sorted(set(table) - {"name", "sets", "reps", "hold_s", "target"})
+        if extra:
+            raise ConfigError(_("{where}: {name} has an unknown key {key}").format(where=where, name=name,
+                                                                                 key=extra[0][:40]))
+        exercise = EXERCISE[name]
+        given = {k: v for k, v in (("sets", args.sets), ("reps", args.reps), ("hold_s", args.hold),
+                                   ("target", args.target)) if v is not None}
+        merged = {**table, **given}
+        sets = _number(merged, "sets", where, 1)
+        reps = _number(merged, "reps", where, exercise.reps)
+        hold = _number(merged, "hold_s", where, exercise.hold_s)
+        target = _number(merged, "target", where, 1.0) if "target" in merged else None
+        out += [SetPlan(exercise, reps, hold, target)] * sets
+    return out
+
+
+def _monitor_args(args: argparse.Namespace) -> argparse.Namespace:
+    """The monitor's options for this session (its defaults where the exercise command has none)."""
+    from .main import _Parser
+    from .monitor import build_parser
+
+    ns = build_parser(_Parser).parse_args([])
+    for key in ("source", "view", "model", "fps", "realtime", "no_window", "log", "person", "data_dir", "config",
+                "set", "lang"):
+        setattr(ns, key, getattr(args, key))
+    ns.skip_calibration = True
+    return ns
+
+
+class _Report:
+    """What the terminal and the log are told of the session."""
+
+    def __init__(self, err: Console, log: Any, live: bool, sound: Any) -> None:
+        self.err = err
+        self.log = log
+        self.live = live
+        self.sound = sound
+
+    def say(self, cue: str, transient: bool = False) -> None:
+        if self.live or not transient:  # a file's analysis prints no countdown
+            self.err.print(cue, highlight=False, soft_wrap=True)
+
+    def attempt(self, result: SetResult, attempt: Attempt, number: int) -> None:
+        unit = UNITS.get(result.unit, result.unit)
+        if attempt.counted:
+            text = _("repetition {n} of {reps} counted: held {hold:.1f} s, {range:.1f}{unit}").format(
+                n=result.counted, reps=result.reps_asked, hold=attempt.hold_s, range=attempt.range, unit=unit)
+            if self.sound is not None:
+                self.sound.notify(_("Posture"), text)
+        else:
+            why = {"not held": _("not held long enough ({hold:.1f} of {asked:g} s)"),
+                   "not far enough": _("not far enough ({range:.1f} of {target:g}{unit})"),
+                   "wrong movement": _("wrong movement: {wrong}")}[attempt.why or "not held"]
+            text = _("attempt {n} not counted: {why}").format(n=number, why=why.format(
+                hold=attempt.hold_s, asked=result.hold_asked_s, range=attempt.range, target=result.target, unit=unit,
+                wrong=_(attempt.wrong) if attempt.wrong else ""))
+        self.err.print(text, highlight=False, soft_wrap=True, style=None if attempt.counted else "yellow")
+        if self.log is not None:
+            self.log.write(rep_record(result, attempt, number))
+
+    def set_done(self, result: SetResult) -> None:
+        if self.log is not None:
+            self.log.write(result.record())
+
+
+def summary(results: Sequence[SetResult]) -> str:
+    """The end of the session: per set, the reps done, the holds and the best range."""
+    rows = [_("Exercise summary")]
+    for r in results:
+        side = {"left": _("left"), "right": _("right")}.get(r.side or "", "")
+        name = _(EXERCISE[r.exercise].name) + (f" ({side})" if side else "")
+        unit = UNITS.get(r.unit, r.unit)
+        rows.append("  " + _("{name}: {counted} of {reps} repetitions in {attempts} attempts").format(
+            name=name, counted=r.counted, reps=r.reps_asked, attempts=len(r.attempts)))
+        if r.holds:
+            rows.append("    " + _("held {low:.1f}-{high:.1f} s (asked {asked:g} s)").format(
+                low=min(r.holds), high=max(r.holds), asked=r.hold_asked_s))
+        if r.best_range is not None:
+            rows.append("    " + _("best range {range:.1f}{unit} (target {target:g}{unit}, {view} view)").format(
+                range=r.best_range, unit=unit, target=r.target, view=view_name(r.view)))
+        if r.wrong_movements:
+            rows.append("    " + ngettext("{n} wrong movement", "{n} wrong movements", r.wrong_movements).format(
+                n=r.wrong_movements))
+    return "\n".join(rows)
+
+
+def exercise_main(args: argparse.Namespace) -> int:
+    from ..live.app import App
+    from ..live.controls import Controls
+    from ..sinks.alerts import SoundChannel
+    from ..sinks.jsonlog import JsonLinesLog
+    from ..sinks.window import WindowSink, display_available
+    from ..sources import RealtimeSource
+    from ..storage.calibrations import person_folder
+    from .main import EXIT_INTERRUPTED, EXIT_OK
+    from .monitor import settings_from_args
+    from .run import SourceOpener, _desktop, _run_desktop, open_models
+
+    sets = plans(args)
+    settings = settings_from_args(_monitor_args(args))
+    err = Console(stderr=True)
+    opener = SourceOpener(settings)
+    source = opener()
+    log = None
+    models = None
+    try:
+        if settings.log:
+            log = JsonLinesLog(settings.log, {
+                "version": __version__, "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "source": settings.source, "kind": "exercise", "person": settings.person_name,
+                "sets": [{"exercise": s.exercise.id, "reps": s.reps, "hold_s": s.hold_s, "target": s.target}
+                         for s in sets]}, samples=False)
+        models = open_models(settings)
+        pipeline = models.pipeline(settings, None)
+        live = source.live or isinstance(source, RealtimeSource)
+        sound = SoundChannel() if settings.notify.sound and live else None
+        report = _Report(err, log, live, sound)
+        app: App
+        coach = Coach(sets, view=None if settings.view == "auto" else settings.view, say=report.say,
+                      attempt_done=report.attempt, set_done=report.set_done,
+                      finished=lambda: app.request_stop())
+        sinks: list[Any] = [coach] + ([log] if log is not None else [])
+        app = App(source, pipeline, sinks, reopen=opener, check_view=False)
+        controls = Controls(app)
+        controls.coach = coach
+        snapshots = settings.data_path / "snapshots"
+        snapshots = snapshots / person_folder(settings.person) if settings.person else snapshots
+        desktop = _desktop(settings, source, False, err)
+        if desktop is not None:
+            result = _run_desktop(app, controls, settings, desktop, snapshots, args.config)
+        else:
+            if settings.window and display_available():
+                app.sinks.append(WindowSink(controls, snapshot_dir=snapshots))
+            result = app.run()
+    except BaseException:
+        source.close()
+        if log is not None:
+            log.close()
+        raise
+    finally:
+        if models is not None:
+            models.close()
+    print(summary(coach.results))
+    if result.error is not None:
+        raise result.error
+    if result.frames == 0:
+        raise PostureError(_("no frame could be analysed from {source}").format(source=settings.source))
+    if not coach.results:
+        raise PostureError(_("no set was started: nobody was in view long enough for the start position ({time})")
+                           .format(time=duration(result.last_t or 0.0)))
+    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
