@@ -139,6 +139,41 @@ def clips(shared: Path) -> None:
             w.writerows({k: r[k] for k in CLIP_COLUMNS} for r in rows)
 
 
+# The side exercise clip's frames kept for tests/test_exercise.py: the upright rest before the squeezes,
+# two shoulder-blade squeezes (55-78 s), then the two nods and the last upright seconds (103-123 s).
+EXERCISE_CUT = (range(550, 780), range(1030, 1230))
+
+
+def exercise_side(shared: Path) -> None:
+    """exercise_side_cut.mp4 (re-encoded MPEG-4 at 640x480, 10 fps) and its truth rows."""
+    import cv2
+
+    out = OUT / "clips"
+    cap = cv2.VideoCapture(str(shared / "clips" / "exercise_side.mp4"))
+    frames = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append(image)
+    cap.release()
+    keep = [i for part in EXERCISE_CUT for i in part]
+    writer = cv2.VideoWriter(str(out / "exercise_side_cut.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10.0,
+                             frames[0].shape[1::-1])
+    for i in keep:
+        writer.write(frames[i])
+    writer.release()
+    rows = list(csv.DictReader(open(shared / "clips" / "exercise_side.csv", encoding="utf-8")))
+    with open(out / "exercise_side_cut.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["frame", "t_s", "source_frame", "segment", "fhd_cm", "sh_protraction_cm",
+                                           "neck_flex_deg"])
+        w.writeheader()
+        for n, i in enumerate(keep):
+            r = rows[i]
+            w.writerow({"frame": n, "t_s": n / 10, "source_frame": i, "segment": r["segment"], "fhd_cm": r["fhd_cm"],
+                        "sh_protraction_cm": r["sh_protraction_cm"], "neck_flex_deg": r["neck_flex_deg"]})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -148,6 +183,7 @@ def main() -> None:
     front_webcam_start(args.shared)
     side_misc(args.shared)
     clips(args.shared)
+    exercise_side(args.shared)
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"tests/data: {total / 1e6:.1f} MB")
 

@@ -1,0 +1,84 @@
+"""posture-monitor exercise on real footage: the rendered side clip's squeezes and nods
+(tests/data/clips/exercise_side_cut.mp4), through the real pose model, as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import DATA, run_cli
+
+CUT = DATA / "clips" / "exercise_side_cut.mp4"
+
+
+def ways_in(kind: str) -> list[tuple[float, float]]:
+    """When each repetition of ``kind`` ("squeeze", "nod") moves in, in the cut's time (its truth)."""
+    rows = list(csv.DictReader(open(CUT.with_suffix(".csv"), encoding="utf-8")))
+    spans: dict[str, list[float]] = {}
+    for r in rows:
+        if r["segment"].startswith(kind + "_") and r["segment"].endswith("_in"):
+            spans.setdefault(r["segment"], []).append(float(r["t_s"]))
+    return [(min(v), max(v)) for v in spans.values()]
+
+
+def records(log: Path, kind: str) -> list[dict]:
+    return [r for r in map(json.loads, log.read_text(encoding="utf-8").splitlines()) if r["type"] == kind]
+
+
+@pytest.mark.slow
+def test_squeezes_are_counted_and_nods_are_no_chin_tucks(tmp_path: Path) -> None:
+    # The shoulder-blade squeeze, watched from the side: both squeezes reach the target, none is a
+    # wrong movement, and nothing in the nods or the upright rest is an attempt.
+    log = tmp_path / "squeeze.jsonl"
+    r = run_cli("exercise", "shoulder_squeeze", "--source", str(CUT), "--reps", "5", "--log", str(log))
+    assert r.returncode == 0, r.stderr
+    reps = records(log, "rep")
+    assert len(reps) == 2 and all(x["exercise"] == "shoulder_squeeze" and x["unit"] == "deg" for x in reps)
+    assert all(a <= x["started"] <= b + 1.0 for x, (a, b) in zip(reps, ways_in("squeeze")))  # during each way in
+    assert all(x["range"] >= 4.0 and x["why"] in (None, "not held") for x in reps)
+    assert all(abs(x["hold_s"] - 3.0) < 1.0 for x in reps)
+    assert sum(x["counted"] for x in reps) >= 1
+    [done] = records(log, "set")
+    assert done["reps_counted"] == sum(x["counted"] for x in reps) and done["attempts"] == 2 and done["view"] == "side"
+    assert "Exercise summary" in r.stdout and "shoulder-blade squeeze" in r.stdout
+
+    # The chin tuck on the same footage: the two nods are the wrong movement, rejected; no tuck counted.
+    log = tmp_path / "tuck.jsonl"
+    r = run_cli("exercise", "chin_tuck", "--source", str(CUT), "--reps", "5", "--log", str(log), "--lang", "nl")
+    assert r.returncode == 0, r.stderr
+    reps = records(log, "rep")
+    assert [(x["counted"], x["why"]) for x in reps] == [(False, "wrong movement")] * 2
+    assert all(a <= x["started"] <= b + 1.0 for x, (a, b) in zip(reps, ways_in("nod")))  # during each nod
+    [done] = records(log, "set")
+    assert done["reps_counted"] == 0 and done["wrong_movements"] == 2
+    assert "knikken" in r.stderr  # said in Dutch
+
+
+def test_exercise_errors_are_one_line(tmp_path: Path) -> None:
+    cases = [
+        (["exercise", "push_up"], "no exercise or program push_up"),
+        (["exercise", "chin_tuck", "--reps", "0"], "reps = 0 is not allowed"),
+        (["exercise", str(tmp_path / "missing.toml")], "config file not found"),
+    ]
+    program = tmp_path / "program.toml"
+    program.write_text('[[exercise]]\nname = "chin_tuck"\nsets = "two"\n', encoding="utf-8")
+    cases.append((["exercise", str(program)], "sets = two is not allowed"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[exercise]]\nname = "chin_tuck"\nholds = 3\n', encoding="utf-8")
+    cases.append((["exercise", str(bad)], "unknown key holds"))
+    for argv, said in cases:
+        r = run_cli(*argv, "--source", str(CUT), "--no-window")
+        assert r.returncode == 2, (argv, r.stderr)
+        assert said in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_an_exercise_watched_from_another_view_asks_for_it() -> None:
+    r = run_cli("exercise", "neck_side_bend", "--source", str(CUT), "--no-window")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1].endswith(
+        "the neck side bend is watched from the front, but the camera sees you from the side: place the camera "
+        "so that it sees you from the front")
