@@ -193,3 +193,23 @@ def test_the_banner_hides_no_joint() -> None:
     hip = img[440:461, 290:311]
     assert colour_pixels(hip, (255, 255, 255), tol=40).sum() > 20  # the joint's white ring over it
     assert colour_pixels(img[300:340, 290:311], VERMILLION).sum() > 20  # the trunk's line above the banner too
+
+
+def test_an_exercise_shows_its_bar_against_the_target_and_the_holds_countdown() -> None:
+    from posture.sinks.overlay import ExerciseInfo
+
+    obs = side_obs(state=State.GOOD)
+    short = ExerciseInfo(title="chin tuck", cue="Draw your head back", movement=0.6, target=1.2, unit="cm",
+                         counted=1, reps=10)
+    far = dataclasses.replace(short, movement=1.5, held_s=1.2, hold_s=3.0)
+    img_short = draw_overlay(BLACK, obs, OverlayInfo(profile="side", exercise=short))
+    img_far = draw_overlay(BLACK, obs, OverlayInfo(profile="side", exercise=far))
+    bar = (slice(100, 380), slice(600, 625))  # the bar at the right edge
+    assert colour_pixels(img_short[bar], YELLOW).sum() > 300 and colour_pixels(img_short[bar], BLUE).sum() == 0
+    assert colour_pixels(img_far[bar], BLUE).sum() > 800  # past the target: blue, and higher
+    # Holding: the countdown (2 s left) in large white type in the middle; none before the target.
+    middle = (slice(230, 350), slice(260, 380))
+    white = lambda img: colour_pixels(img[middle], (255, 255, 255)).sum()  # noqa: E731
+    assert white(img_far) > white(img_short) + 400
+    # The posture problems and the angle labels make way for the exercise.
+    assert colour_pixels(img_far[:150, 400:590], BLUE).sum() == 0

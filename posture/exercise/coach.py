@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 from ..errors import PostureError
 from ..i18n import _
 from ..sinks import BaseSink
+from ..sinks.overlay import ExerciseInfo
 from ..text import view_name
 from ..types import Event, Observation
 from .catalogue import Exercise, Measure, features, side_measure
@@ -91,22 +92,6 @@ def rep_record(result: SetResult, attempt: Attempt, number: int) -> dict[str, ob
             "wrong": attempt.wrong, "started": round(attempt.start, 3)}
 
 
-@dataclass
-class CoachView:
-    """What the window shows of the exercise now."""
-
-    title: str
-    cue: str
-    movement: float | None = None
-    target: float = 0.0
-    unit: str = ""
-    held_s: float = 0.0
-    hold_s: float = 0.0
-    counted: int = 0
-    reps: int = 0
-    best: float | None = None
-
-
 class Coach(BaseSink):
     """Runs sets of exercises on the observations it is handed.
 
@@ -174,18 +159,15 @@ class Coach(BaseSink):
             self._cue = cue
             self.say(cue, transient)
 
-    def view_info(self) -> CoachView:
+    def view_info(self) -> ExerciseInfo:
         """What the window shows now."""
         plan = self.plan
-        info = CoachView(title=self._title(), cue=self._cue, hold_s=plan.hold_s, reps=plan.reps)
-        if self._counter is not None and self._measure is not None and self._current is not None:
-            info.movement = self._counter.value
-            info.target = self._counter.target
-            info.unit = self._measure.unit
-            info.held_s = self._counter.held(self._last.frame.t) if self._last is not None else 0.0
-            info.counted = self._current.counted
-            info.best = self._counter.best or None
-        return info
+        counter, measure, current = self._counter, self._measure, self._current
+        if counter is None or measure is None or current is None:
+            return ExerciseInfo(title=self._title(), cue=self._cue, hold_s=plan.hold_s, reps=plan.reps)
+        return ExerciseInfo(title=self._title(), cue=self._cue, movement=counter.value, target=counter.target,
+                            unit=measure.unit, held_s=counter.held(self._last.frame.t) if self._last else 0.0,
+                            hold_s=plan.hold_s, counted=current.counted, reps=plan.reps, best=counter.best or None)
 
     # -- the sink -------------------------------------------------------------------------------
 

@@ -70,7 +70,10 @@ class LiveView:
             status = ""
         elif left < STATUS_FADE_S:
             fade = left / STATUS_FADE_S
+        coach = self.controls.coach
+        exercise = coach.view_info() if coach is not None else None
         return OverlayInfo(profile=settings.profile, mirror=bool(mirror), status=status, status_fade=fade,
+                           exercise=exercise,
                            banner=banner if settings.notify.banner else "", paused=self.app.paused,
                            snoozed=self.controls.snooze_text(), good_share=pipeline.monitor.good_share,
                            observed_s=pipeline.monitor.present_s, show_help=self.controls.show_help, ghost=ghost,

@@ -64,6 +64,23 @@ class OverlayInfo:
     guide: str = ""  # a calibration under way: what to do, large in the middle of the picture
     progress: float | None = None  # how far the calibration's recording is (0..1)
     status_fade: float = 1.0  # a transient status fading out: 1 shown, 0 gone
+    exercise: "ExerciseInfo | None" = None  # an exercise under way: the coach's view instead of the problems
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    """What the window shows of an exercise under way (posture/exercise/coach.py's view)."""
+
+    title: str
+    cue: str
+    movement: float | None = None  # how far the body has moved, in the unit
+    target: float = 0.0
+    unit: str = ""
+    held_s: float = 0.0
+    hold_s: float = 0.0
+    counted: int = 0
+    reps: int = 0
+    best: float | None = None
 
 
 @lru_cache(maxsize=8)
@@ -267,11 +284,12 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     view = {"side": _("side view"), "front": _("front view")}.get(obs.view or "", "")
     head = _("profile {profile}").format(profile=info.profile) + (f" \u00b7 {view}" if view else "")
     corner = [head, _("calibrated") if obs.calibrated else _("not calibrated")]
-    p.text((small // 2, y), corner[0], WHITE, small)
-    y += int(small * 1.3)
-    p.text((small // 2, y), corner[1], WHITE if obs.calibrated else GREY, small)
-    y += int(small * 1.3)
-    if info.good_share is not None:
+    if info.exercise is None:
+        p.text((small // 2, y), corner[0], WHITE, small)
+        y += int(small * 1.3)
+        p.text((small // 2, y), corner[1], WHITE if obs.calibrated else GREY, small)
+        y += int(small * 1.3)
+    if info.good_share is not None and info.exercise is None:
         corner.append(_("good posture {share:.0f}% of {time}").format(
             share=100 * info.good_share, time=duration(info.observed_s)))
         p.text((small // 2, y), corner[-1], WHITE, small)
@@ -289,14 +307,16 @@ def draw_overlay(image: np.ndarray, obs: Observation, info: OverlayInfo | None =
     y = small // 2
     words = {State.GOOD: _("good"), State.DEVIATING: _("deviating"), State.ALERT: _("alert"),
              State.UNKNOWN: _("unknown")}
-    for kind, state in obs.states.items():
+    for kind, state in (obs.states.items() if info.exercise is None else ()):
         word = _("calibrate (c)") if state is State.UNKNOWN and kind in obs.awaiting_calibration else words[state]
         text = f"{short_label(kind)}: {word} {STATE_SYMBOLS[state]}"
         p.text((w - small // 2, y), text, STATE_COLOURS[state], small, "ra")
         taken.append((w - small - int(font(small).getlength(text)), y, w, y + int(small * 1.3)))
         y += int(small * 1.3)
-    if lm is not None and not obs.dark:
+    if lm is not None and not obs.dark and info.exercise is None:
         _angles(p, obs, info, lm, big, thick, floor, taken)
+    if info.exercise is not None:
+        _exercise(p, info.exercise, big, small, floor)
 
     # Bottom: the neck load (phone profile), then the alert banner and the status lines.
     y = floor
@@ -336,7 +356,8 @@ def _bottom_rows(obs: Observation, info: OverlayInfo, lm: Landmarks | None, w: i
             size = max(small, size * 4 // 5)
             rows = wrap(info.banner, size, w - small)
         out.append((rows, size, "banner"))
-    for text in (info.snoozed, _("paused: the camera is off (space resumes)") if info.paused else ""):
+    cue = info.exercise.cue if info.exercise is not None else ""
+    for text in (cue, info.snoozed, _("paused: the camera is off (space resumes)") if info.paused else ""):
         if text:
             out.append((wrap(text, small, w - small), small, "line"))
     if info.status and lm is not None and info.status_fade > 0:
@@ -396,6 +417,39 @@ def _angles(p: _Painter, obs: Observation, info: OverlayInfo, lm: Landmarks, big
             x, y, width = spot
             taken.append((int(x - width / 2), int(y - size * 0.6), int(x + width / 2), int(y + size * 0.6)))
             p.text((x, y), text, colour, size, "mm")
+
+
+UNIT_SIGNS = {"cm": " cm", "deg": "\u00b0", "%": "%"}
+
+
+def _exercise(p: _Painter, ex: ExerciseInfo, big: int, small: int, floor: int) -> None:
+    """An exercise under way: its name and the repetitions counted at the top left (the cue goes with
+    the lines at the bottom), a bar at the right with how far the body has moved against the target
+    line, and the hold's countdown in large type."""
+    p.text((small // 2, small // 2), ex.title, WHITE, small)
+    if ex.reps:
+        p.text((small // 2, small // 2 + int(small * 1.4)), _("{counted} of {reps}").format(
+            counted=ex.counted, reps=ex.reps), BLUE, big)
+    if ex.target <= 0:
+        return
+    # The bar: from the start position (0) to 1.6 times the target; the target as a line across it.
+    top, bottom = int(p.h * 0.2), min(int(p.h * 0.8), floor - small)
+    right = p.w - small
+    left = right - max(12, p.w // 30)
+    full = max(ex.target * 1.6, ex.best or 0.0)
+    p.box((left, top, right, bottom), (40, 40, 40), alpha=200)
+    if ex.movement is not None:
+        share = max(0.0, min(1.0, ex.movement / full))
+        reached = ex.movement >= ex.target
+        p.box((left, int(bottom - share * (bottom - top)), right, bottom), BLUE if reached else YELLOW)
+        unit = UNIT_SIGNS.get(ex.unit, ex.unit)
+        p.text((left - small // 2, int(bottom - share * (bottom - top))), f"{ex.movement:.1f}{unit}", WHITE, small, "rm")
+    line = int(bottom - ex.target / full * (bottom - top))
+    p.box((left - 6, line - 2, right + 4, line + 2), WHITE)
+    if ex.hold_s > 0 and ex.held_s > 0:
+        left_s = ex.hold_s - ex.held_s
+        text = f"{math.ceil(left_s)}" if left_s > 0 else "\u2713"
+        p.text((p.w // 2, int(p.h * 0.6)), text, BLUE if left_s <= 0 else WHITE, big * 3, "mm")
 
 
 def _guide(p: _Painter, text: str, progress: float | None, big: int, small: int) -> None:
