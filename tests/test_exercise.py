@@ -82,3 +82,37 @@ def test_an_exercise_watched_from_another_view_asks_for_it() -> None:
     assert r.stderr.strip().splitlines()[-1].endswith(
         "the neck side bend is watched from the front, but the camera sees you from the side: place the camera "
         "so that it sees you from the front")
+
+
+@pytest.mark.slow
+def test_a_kept_program_runs_with_one_command_and_its_sets_reach_the_report(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "data"
+    program = tmp_path / "anna.toml"
+    program.write_text('per_week = 5\n\n[[exercise]]\nname = "shoulder_squeeze"\nreps = 1\nhold_s = 3\n\n'
+                       '[[exercise]]\nname = "chin_tuck"\nreps = 10\n', encoding="utf-8")
+    # The therapist keeps the program for anna; anna starts it with one command.
+    r = run_cli("exercise", str(program), "--keep-program", "--person", "anna", "--data-dir", str(data))
+    assert r.returncode == 0 and "posture-monitor exercise --person anna" in r.stdout, r.stderr
+    r = run_cli("exercise", "--person", "anna", "--data-dir", str(data), "--source", str(CUT), "--no-window")
+    assert r.returncode == 0, r.stderr
+    assert "shoulder-blade squeeze" in r.stdout and "chin tuck" in r.stdout  # the squeezes, then the nods' part
+    conn = sqlite3.connect(data / "history.sqlite3")
+    rows = conn.execute("SELECT exercise, reps_asked, attempts, view FROM exercise_sets ORDER BY start").fetchall()
+    conn.close()
+    assert rows[0][0::3] == ("shoulder_squeeze", "side") and rows[0][1] == 1 and rows[-1][0] == "chin_tuck"
+    # Without a program, one command says what to do.
+    r = run_cli("exercise", "--person", "bob", "--data-dir", str(data), "--source", str(CUT), "--no-window")
+    assert r.returncode == 2 and "no program kept for bob" in r.stderr
+    # The report of a posture session that week shows the exercises beside it.
+    r = run_cli("--source", str(DATA / "clips" / "phone_front_low.mp4"), "--no-window", "--person", "anna",
+                "--data-dir", str(data), "--fps", "2")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "report.html"
+    r = run_cli("report", "--person", "anna", "--data-dir", str(data), "--days", "7", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    section = page[page.index("<h2>Exercises</h2>"):]
+    assert "shoulder-blade squeeze" in section and "1 / 5" in section  # one set of the five a week asked
+    assert 'alt="Range of motion of each exercise' in section

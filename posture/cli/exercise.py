@@ -31,6 +31,7 @@ from ..exercise.coach import Coach, SetPlan, SetResult, rep_record
 from ..exercise.counter import Attempt
 from ..i18n import _, ngettext
 from ..text import duration, view_name
+from .main import EXIT_INTERRUPTED, EXIT_OK
 
 LIMITS = {"sets": (1, 20), "reps": (1, 50), "hold_s": (0.0, 120.0), "target": (0.01, 100.0)}
 UNITS = {"cm": " cm", "deg": "\u00b0", "%": "%"}
@@ -42,7 +43,12 @@ def exercise_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Arg
         "A guided set of corrective exercises: first your start position, then each repetition counted "
         "when it went far enough and was held without a wrong movement. NAME is one of {names}; PROGRAM "
         "a TOML file with one [[exercise]] table (name, sets, reps, hold_s) per exercise.").format(names=names))
-    p.add_argument("what", metavar="NAME|PROGRAM")
+    p.add_argument("what", metavar="NAME|PROGRAM", nargs="?",
+                   help=_("an exercise or a program file; none: the person's kept program"))
+    p.add_argument("--keep-program", action="store_true",
+                   help=_("keep the program file as the person's program (then: posture-monitor exercise --person "
+                          "NAME starts it) and stop"))
+    p.add_argument("--no-history", action="store_true", help=_("keep nothing of these sets in the history"))
     p.add_argument("--sets", type=int, metavar="N", help=_("sets of the exercise (default 1)"))
     p.add_argument("--reps", type=int, metavar="N", help=_("repetitions a set (default: the exercise's)"))
     p.add_argument("--hold", type=float, metavar="SECONDS", help=_("how long to hold each repetition"))
@@ -75,19 +81,32 @@ def _number(table: dict[str, Any], key: str, where: str, default: float | int) -
     return kind(value)
 
 
-def plans(args: argparse.Namespace) -> list[SetPlan]:
-    """The sets asked for: one exercise with the options, or a program file."""
-    tables: list[dict[str, Any]]
-    where = args.what
-    if args.what in EXERCISE:
+def read_program(path: str) -> dict[str, Any]:
+    """A program file, checked: ``per_week`` (sessions a week, optional) and one ``[[exercise]]`` table
+    per exercise."""
+    data = read_toml(path)
+    tables = data.get("exercise")
+    unknown = sorted(set(data) - {"exercise", "per_week", "note"})
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables) or unknown:
+        raise ConfigError(_("{where}: a program is one [[exercise]] table (name, sets, reps, hold_s, target) per "
+                            "exercise").format(where=path))
+    if "per_week" in data:
+        per_week = data["per_week"]
+        if isinstance(per_week, bool) or not isinstance(per_week, int) or not 1 <= per_week <= 21:
+            raise ConfigError(_("{where}: {key} = {value} is not allowed: use a number from {low:g} to {high:g}").format(
+                where=path, key="per_week", value=str(per_week)[:40], low=1, high=21))
+    return data
+
+
+def plans(args: argparse.Namespace, program: dict[str, Any] | None = None) -> list[SetPlan]:
+    """The sets asked for: one exercise with the options, or a program (a file, or the kept one)."""
+    where = args.what or _("the kept program")
+    if program is not None:
+        tables = program["exercise"]
+    elif args.what in EXERCISE:
         tables = [{"name": args.what}]
     elif args.what.endswith(".toml") or Path(args.what).is_file():
-        data = read_toml(args.what)
-        tables = data.get("exercise") if isinstance(data.get("exercise"), list) else None
-        unknown = sorted(set(data) - {"exercise", "person", "note"})
-        if not tables or not all(isinstance(t, dict) for t in tables) or unknown:
-            raise ConfigError(_("{where}: a program is one [[exercise]] table (name, sets, reps, hold_s, target) per "
-                                "exercise").format(where=where))
+        tables = read_program(args.what)["exercise"]
     else:
         raise ConfigError(_("no exercise or program {what}: the exercises are {names}").format(
             what=args.what[:60], names=", ".join(e.id for e in EXERCISES)))
@@ -129,11 +148,12 @@ def _monitor_args(args: argparse.Namespace) -> argparse.Namespace:
 class _Report:
     """What the terminal and the log are told of the session."""
 
-    def __init__(self, err: Console, log: Any, live: bool, sound: Any) -> None:
+    def __init__(self, err: Console, log: Any, live: bool, sound: Any, keep: Any = None) -> None:
         self.err = err
         self.log = log
         self.live = live
         self.sound = sound
+        self.keep = keep  # keeps a finished set in the history
 
     def say(self, cue: str, transient: bool = False) -> None:
         if self.live or not transient:  # a file's analysis prints no countdown
@@ -160,6 +180,12 @@ class _Report:
     def set_done(self, result: SetResult) -> None:
         if self.log is not None:
             self.log.write(result.record())
+        if self.keep is not None:
+            try:
+                self.keep(result)
+            except PostureError as exc:  # the sets go on; the user hears why they are not kept
+                self.err.print(str(exc), style="yellow", highlight=False, soft_wrap=True)
+                self.keep = None
 
 
 def summary(results: Sequence[SetResult]) -> str:
@@ -191,12 +217,34 @@ def exercise_main(args: argparse.Namespace) -> int:
     from ..sinks.window import WindowSink, display_available
     from ..sources import RealtimeSource
     from ..storage.calibrations import person_folder
-    from .main import EXIT_INTERRUPTED, EXIT_OK
     from .monitor import settings_from_args
     from .run import SourceOpener, _desktop, _run_desktop, open_models
 
-    sets = plans(args)
     settings = settings_from_args(_monitor_args(args))
+    person = settings.person_name
+    program = None
+    if args.keep_program or not args.what:
+        from ..storage.db import connect, db_path
+        from ..storage.exercises import load_program, save_program
+
+        if args.keep_program:
+            if not args.what or args.what in EXERCISE:
+                raise ConfigError(_("--keep-program needs a program file"))
+            program = read_program(args.what)
+            plans(args, program)  # every exercise in it is checked before it is kept
+            save_program(settings.data_path, person, program)
+            print(_("kept as the program of {person}: posture-monitor exercise{who} starts it").format(
+                person=person, who=f" --person {settings.person}" if settings.person else ""))
+            return EXIT_OK
+        conn = connect(db_path(settings.data_path))
+        try:
+            program = load_program(conn, person)
+        finally:
+            conn.close()
+        if program is None:
+            raise ConfigError(_("no program kept for {person}: posture-monitor exercise NAME, or a program file "
+                                "(--keep-program keeps one)").format(person=person))
+    sets = plans(args, program)
     err = Console(stderr=True)
     opener = SourceOpener(settings)
     source = opener()
@@ -213,7 +261,21 @@ def exercise_main(args: argparse.Namespace) -> int:
         pipeline = models.pipeline(settings, None)
         live = source.live or isinstance(source, RealtimeSource)
         sound = SoundChannel() if settings.notify.sound and live else None
-        report = _Report(err, log, live, sound)
+        keep = None
+        if not args.no_history:
+            import time
+
+            from ..storage.exercises import store_set
+
+            wall0 = time.time()
+            kind = "camera" if source.live else "file"
+
+            def keep_set(result: SetResult) -> None:
+                t0 = coach.first_t or 0.0
+                store_set(settings.data_path, person, result.record(), wall0 + result.started - t0,
+                          wall0 + result.ended - t0, kind)
+            keep = keep_set
+        report = _Report(err, log, live, sound, keep)
         app: App
         coach = Coach(sets, view=None if settings.view == "auto" else settings.view, say=report.say,
                       attempt_done=report.attempt, set_done=report.set_done,

@@ -130,6 +130,7 @@ class Coach(BaseSink):
         self._last: Observation | None = None
         self._cue = ""
         self.done = False
+        self.first_t: float | None = None  # the first frame's time (set times on the clock)
 
     # -- what is asked now ----------------------------------------------------------------------
 
@@ -174,6 +175,8 @@ class Coach(BaseSink):
     def handle(self, obs: Observation) -> None:
         if self.done:
             return
+        if self.first_t is None:
+            self.first_t = obs.frame.t
         self._last = obs
         t = obs.frame.t
         if self._rest_until is not None:

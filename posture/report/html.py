@@ -22,7 +22,8 @@ from ..storage import queries as q
 from ..storage.db import HistoryError
 from ..text import clock, duration, kind_label, metric_label, unit
 from .facts import SessionFacts, added_up, days_of, read_facts
-from .plots import BAND_COLOURS, BANDS, band_word, bands_plot, compare_plot, timeline_plot, trend_plot
+from .plots import (BAND_COLOURS, BANDS, band_word, bands_plot, compare_plot, exercise_plot, timeline_plot,
+                    trend_plot)
 
 # The metrics drawn over time, in this order, when the session has them.
 PLOTTED = ("cva_deg", "neck_flexion_deg", "shoulder_angle_deg", "trunk_inclination_deg", "lateral_lean_deg",
@@ -226,6 +227,64 @@ def _trend_section(page: Page, facts: Sequence[SessionFacts]) -> None:
     page.para(_("The posture columns give the share of the judged time in good posture."), "note")
 
 
+def _week(day: dt.date) -> dt.date:
+    """The Monday of a day's week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _exercise_section(page: Page, conn: sqlite3.Connection, person: str, since: dt.date, until: dt.date,
+                      facts: Sequence[SessionFacts]) -> None:
+    """The exercises done in the report's span: per week the sets done against the program, the
+    repetitions and the best range, and the week's good posture beside them; the range over the weeks."""
+    from ..exercise.catalogue import EXERCISE
+    from ..storage.exercises import find_sets, load_program
+
+    sets = find_sets(conn, person, since, until)
+    if not sets:
+        return
+    program = load_program(conn, person) or {}
+    per_week = program.get("per_week") if isinstance(program.get("per_week"), int) else None
+    asked_sets: dict[str, int] = {}
+    for item in program.get("exercise", []) if isinstance(program.get("exercise"), list) else []:
+        if isinstance(item, dict) and item.get("name") in EXERCISE:
+            sides = len(EXERCISE[item["name"]].sides) or 1
+            asked_sets[item["name"]] = asked_sets.get(item["name"], 0) + int(item.get("sets", 1)) * sides
+    good_by_week: dict[dt.date, list[int]] = {}
+    for f in facts:
+        good, judged = q.posture_seconds(conn, f.session.id)
+        tally = good_by_week.setdefault(_week(f.session.start_local.date()), [0, 0])
+        tally[0] += good
+        tally[1] += judged
+    weeks = sorted({_week(s.day) for s in sets} | set(good_by_week))
+    names = {e: _(EXERCISE[e].name) for e in {s.exercise for s in sets}}
+    page.heading(_("Exercises"))
+    rows = []
+    for week in weeks:
+        mine = [s for s in sets if _week(s.day) == week]
+        for exercise in sorted({s.exercise for s in mine}):
+            done = [s for s in mine if s.exercise == exercise]
+            asked = asked_sets.get(exercise, 0) * per_week if per_week and exercise in asked_sets else None
+            ranges = [s.best_range for s in done if s.best_range is not None]
+            unit = done[-1].unit
+            good = good_by_week.get(week)
+            rows.append([week.isoformat(), names[exercise], f"{len(done)}" + (f" / {asked}" if asked else ""),
+                         f"{sum(s.reps_counted for s in done)} / {sum(s.reps_asked for s in done)}",
+                         _num(max(ranges)) + {"deg": "\u00b0", "%": "%"}.get(unit, " " + unit) if ranges else "-",
+                         sum(s.wrong_movements for s in done),
+                         _pct(good[0] / good[1]) if good and good[1] else "-"])
+    page.table([_("week of"), _("exercise"), _("sets done / asked"), _("repetitions counted / asked"),
+                _("best range"), _("wrong movements"), _("good posture that week")], rows, numeric_from=2)
+    page.add(exercise_plot(sets, [(w, (good_by_week[w][0] / good_by_week[w][1]) if good_by_week.get(w) and
+                                   good_by_week[w][1] else None) for w in weeks],
+                           names, {s.exercise: s.unit for s in sets}))
+    page.para(_("Sets asked: the program's sets times its sessions a week{program}. A repetition counts when it "
+                "went as far as its target and was held long enough without a wrong movement; the range is how "
+                "far it went from the start position (cm of the head's or ear's move back, degrees, or % of the "
+                "shoulder width). Beside it, the week's share of judged time in good posture from the "
+                "monitor.").format(program="" if per_week else _(" (no program with sessions a week is kept)")),
+              "note")
+
+
 def _stored_section(page: Page, conn: sqlite3.Connection, person: str, path: Path) -> None:
     page.heading(_("What is stored"))
     c = q.counts(conn, person)
@@ -296,5 +355,7 @@ def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.dat
         live = [f for f in facts if not f.session.is_file]
         if one_day and live:  # the picture of a day: every camera session on one clock (a video's times are its own)
             _timelines(page, live)
+    first, last = sessions[0].start_local.date(), dt.datetime.fromtimestamp(sessions[-1].end or sessions[-1].start).date()
+    _exercise_section(page, conn, req.person, req.selection.since or first, req.selection.until or last, facts)
     _stored_section(page, conn, req.person, db)
     return page.render()

@@ -189,3 +189,33 @@ def trend_plot(days: list[dict[str, Any]], kinds: Sequence[str]) -> str:
     for a in (ax, ax2):
         a.tick_params(labelsize=8)
     return _png(fig, _("daily trend"))
+
+
+def exercise_plot(sets: Sequence[Any], weekly_good: Sequence[tuple[dt.date, float | None]],
+                  names: dict[str, str], units: dict[str, str]) -> str:
+    """Range of motion over the weeks: each exercise's best range per set (one panel an exercise, in
+    its unit), with the week's share of good posture beside it (right axis, from the monitor)."""
+    exercises = sorted({s.exercise for s in sets})
+    fig = _figure(7.5, 1.9 * len(exercises) + 0.4)
+    axes = fig.subplots(len(exercises), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, exercise in zip(axes, exercises):
+        mine = [s for s in sets if s.exercise == exercise and s.best_range is not None]
+        for side, marker in ((None, "o"), ("left", "<"), ("right", ">")):
+            pts = [s for s in mine if s.side == side]
+            if pts:
+                ax.plot([dt.datetime.fromtimestamp(s.start) for s in pts], [s.best_range for s in pts], marker,
+                        color="#0072B2", label=side or None)
+        if mine:
+            ax.axhline(mine[-1].target, color="#999999", lw=0.8, ls="--")
+        sign = {"deg": "\u00b0", "%": "%", "cm": "cm"}.get(units.get(exercise, ""), "")
+        ax.set_ylabel(f"{names[exercise]} ({sign})", fontsize=7)
+        ax.tick_params(labelsize=7)
+        good = [(dt.datetime.combine(d, dt.time(12)), v * 100) for d, v in weekly_good if v is not None]
+        if good:
+            twin = ax.twinx()
+            twin.plot([g[0] for g in good], [g[1] for g in good], "s-", color="#E69F00", lw=1.2, ms=4)
+            twin.set_ylim(0, 100)
+            twin.set_ylabel(_("good posture (%)"), fontsize=7, color="#E69F00")
+            twin.tick_params(labelsize=7, colors="#E69F00")
+    fig.autofmt_xdate()
+    return _png(fig, _("Range of motion of each exercise over the weeks, with the weekly share of good posture"))

@@ -109,6 +109,33 @@ MIGRATIONS: tuple[tuple[int, Sequence[str]], ...] = (
         "ALTER TABLE metric_seconds ADD COLUMN span INTEGER NOT NULL DEFAULT 1",
         "ALTER TABLE state_seconds ADD COLUMN span INTEGER NOT NULL DEFAULT 1",
     )),
+    # The exercise coach: every set done, and the program a therapist wrote for a person.
+    (4, (
+        """CREATE TABLE exercise_sets (
+               id INTEGER PRIMARY KEY,
+               person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+               start REAL NOT NULL,            -- Unix time
+               end REAL NOT NULL,
+               exercise TEXT NOT NULL,
+               side TEXT,                      -- left, right (two-sided exercises), else NULL
+               view TEXT NOT NULL,
+               unit TEXT NOT NULL,             -- of the target and the ranges: cm, deg, %
+               target REAL NOT NULL,
+               hold_asked_s REAL NOT NULL,
+               reps_asked INTEGER NOT NULL,
+               reps_counted INTEGER NOT NULL,
+               attempts INTEGER NOT NULL,
+               wrong_movements INTEGER NOT NULL,
+               best_range REAL,
+               holds TEXT NOT NULL,            -- JSON list: the counted repetitions' holds (s)
+               source TEXT NOT NULL,           -- camera or file
+               app_version TEXT NOT NULL)""",
+        "CREATE INDEX exercise_sets_person_start ON exercise_sets(person_id, start)",
+        """CREATE TABLE programs (
+               person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+               saved REAL NOT NULL,            -- Unix time
+               program TEXT NOT NULL)""",      # JSON: {"per_week": N, "exercise": [{name, sets, reps, hold_s, target}]}
+    )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
