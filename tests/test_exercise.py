@@ -116,3 +116,17 @@ def test_a_kept_program_runs_with_one_command_and_its_sets_reach_the_report(tmp_
     section = page[page.index("<h2>Exercises</h2>"):]
     assert "shoulder-blade squeeze" in section and "1 / 5" in section  # one set of the five a week asked
     assert 'alt="Range of motion of each exercise' in section
+    # Deleting the posture session keeps the exercises (and anna); --all for anna takes everything of hers.
+    r = run_cli("history", "--person", "anna", "--data-dir", str(data), "--delete", "--session", "1")
+    assert r.returncode == 0, r.stderr
+    r = run_cli("history", "--person", "anna", "--data-dir", str(data))
+    assert "exercise sets" in r.stdout and "shoulder-blade squeeze" in r.stdout
+    exported = tmp_path / "export.json"
+    r = run_cli("history", "--person", "anna", "--data-dir", str(data), "--export-json", str(exported))
+    assert [s["exercise"] for s in json.loads(exported.read_text())["exercise_sets"]][0] == "shoulder_squeeze"
+    r = run_cli("history", "--person", "anna", "--data-dir", str(data), "--delete", "--all", "--yes")
+    assert r.returncode == 0 and "exercise set" in r.stdout, r.stderr
+    conn = sqlite3.connect(data / "history.sqlite3")
+    assert conn.execute("SELECT COUNT(*) FROM exercise_sets").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM programs").fetchone()[0] == 0
+    conn.close()

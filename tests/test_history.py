@@ -42,10 +42,12 @@ def test_schema_is_created_and_an_old_one_migrated(tmp_path: Path) -> None:
     assert "calibrations" not in tables_v1
 
     conn = db.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 4
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     columns = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
     assert "calibration_id" in columns
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"exercise_sets", "programs"} <= tables  # version 4: the exercise coach
     [s] = q.find_sessions(conn, q.Selection(person="anna"))
     assert (s.profile, s.duration_s, s.calibration) == ("desk", 60.0, None)
     assert q.metric_series(conn, s.id, "cva_deg") == [(0, 48.0, 47.0, 49.0, "borderline")]
@@ -163,13 +165,13 @@ def _child_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_a_full_disk_stops_recording_but_not_monitoring(tmp_path: Path) -> None:
-    """The file-size limit of the operating system (RLIMIT_FSIZE) makes every write beyond 96 KB fail,
+    """The file-size limit of the operating system (RLIMIT_FSIZE) makes every write beyond 128 KB fail,
     the way a full disk does."""
     import resource
 
     def limit() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write instead of a killed process
-        resource.setrlimit(resource.RLIMIT_FSIZE, (96 * 1024, 96 * 1024))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (128 * 1024, 128 * 1024))
 
     data = tmp_path / "data"
     proc = run_cli("--source", str(CLIP), "--no-window", "--profile", "phone", "--data-dir", str(data),
@@ -330,7 +332,7 @@ def test_old_sessions_are_condensed_to_minutes(recorded_history: tuple[Path, Pat
                             warn=pytest.fail)
     rec.close()  # a recording that saw nothing: it only tidied up
     conn = db.connect(db.db_path(data))
-    assert db.SCHEMA_VERSION == 3
+    assert db.SCHEMA_VERSION == 4
     secs = q.seconds(conn, s.id)
     assert [r[0] for r in secs] == [0, 60]  # 96 s: two minutes
     assert sum(r[1] for r in secs) == 480  # every analysed frame still counted

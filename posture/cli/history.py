@@ -23,7 +23,9 @@ from ..paths import open_for_writing
 from ..storage import queries as q
 from ..storage.calibrations import person_files
 from ..storage.db import SCHEMA_VERSION, HistoryError, RecordingLock, connect, db_path
-from ..storage.maintenance import delete_person, delete_sessions
+from ..exercise.catalogue import EXERCISE
+from ..storage.exercises import find_sets, set_rows
+from ..storage.maintenance import delete_exercise_sets, delete_person, delete_sessions
 
 
 # The days a history can hold: from the Unix epoch to well before the calendar ends (a day's end is
@@ -251,6 +253,15 @@ def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen:
             n = delete_sessions(conn, [s.id for s in doomed])
         except HistoryError as exc:  # deleted, but another reader holds the log: the files go all the same
             busy, n = exc, len(doomed)
+        sets = 0
+        if not args.session:  # a range of days, or everything: the exercise sets in it too
+            since = dt.datetime.combine(selection.since, dt.time()).timestamp() if selection.since else None
+            until = dt.datetime.combine(selection.until + dt.timedelta(days=1), dt.time()).timestamp() \
+                if selection.until else None
+            try:
+                sets = delete_exercise_sets(conn, args.person, since, until)
+            except HistoryError as exc:
+                busy = exc
         # Nobody left of a person (a named person asked for with --all goes even with only a
         # calibration): their stored calibrations and snapshots go too.
         names = {s.person for s in doomed} | ({args.person} if args.person and args.all else set())
@@ -267,6 +278,8 @@ def _delete(args: argparse.Namespace, conn: Any, selection: q.Selection, chosen:
     if busy is not None:
         raise busy
     print(_("deleted {n} session(s) with everything recorded in them").format(n=n))
+    if sets:
+        print(ngettext("deleted {n} exercise set", "deleted {n} exercise sets", sets).format(n=sets))
     if files:
         print(ngettext("also deleted the stored calibrations and snapshots of {people}",
                        "also deleted the stored calibrations and snapshots of {people}",
@@ -290,13 +303,15 @@ def history_main(args: argparse.Namespace) -> int:
             return _delete(args, conn, selection, chosen, path.parent)
         sessions = q.find_sessions(conn, selection)
         if args.export_csv:
-            _export_csv(conn, sessions, Path(args.export_csv))
+            _export_csv(conn, sessions, selection, Path(args.export_csv))
             print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_csv))
         elif args.export_json:
-            _export_json(conn, sessions, Path(args.export_json))
+            _export_json(conn, sessions, selection, Path(args.export_json))
             print(_("wrote {n} session(s) to {path}").format(n=len(sessions), path=args.export_json))
         else:
             _list(conn, sessions, path)
+            if not selection.sessions:
+                _list_sets(find_sets(conn, selection.person, selection.since, selection.until))
     finally:
         conn.close()
     return 0
@@ -317,16 +332,36 @@ def _list(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
               + (f"  ({s.end_reason})" if s.end_reason != "finished" else ""))
 
 
-def _tables(conn: Any, sessions: Sequence[q.Session]) -> dict[str, list[dict[str, Any]]]:
-    """The export's rows, by table."""
-    tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": []}
+def _list_sets(sets: Sequence[Any]) -> None:
+    """The exercise sets after the sessions: when, whose, which, repetitions counted, best range."""
+    if not sets:
+        return
+    print()
+    print(ngettext("{n} exercise set", "{n} exercise sets", len(sets)).format(n=len(sets)))
+    print(f"{_('no.'):>5}  {_('person'):<16} {_('start'):<16}  {_('exercise'):<24} {_('reps'):>7}  "
+          f"{_('best range'):>10}  {_('wrong'):>5}")
+    for s in sets:
+        side = {"left": _("left"), "right": _("right")}.get(s.side or "", "")
+        name = _(EXERCISE[s.exercise].name) if s.exercise in EXERCISE else s.exercise
+        reach = "-" if s.best_range is None else f"{s.best_range:.1f} {s.unit}"
+        print(f"{s.id:>5}  {s.person[:16]:<16} {dt.datetime.fromtimestamp(s.start):%Y-%m-%d %H:%M}  "
+              f"{(name + (' ' + side if side else ''))[:24]:<24} {f'{s.reps_counted}/{s.reps_asked}':>7}  "
+              f"{reach:>10}  {s.wrong_movements:>5}")
+
+
+def _tables(conn: Any, sessions: Sequence[q.Session], selection: q.Selection) -> dict[str, list[dict[str, Any]]]:
+    """The export's rows, by table: the sessions', and the exercise sets of the same person and days."""
+    tables: dict[str, list[dict[str, Any]]] = {"sessions": [], "seconds": [], "aggregates": [], "events": [],
+                                               "exercise_sets": []}
     for table, row in q.export_rows(conn, sessions):
         tables[table].append(row)
+    if not selection.sessions:
+        tables["exercise_sets"] = set_rows(find_sets(conn, selection.person, selection.since, selection.until))
     return tables
 
 
-def _export_csv(conn: Any, sessions: Sequence[q.Session], folder: Path) -> None:
-    tables = _tables(conn, sessions)
+def _export_csv(conn: Any, sessions: Sequence[q.Session], selection: q.Selection, folder: Path) -> None:
+    tables = _tables(conn, sessions, selection)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -343,9 +378,9 @@ def _export_csv(conn: Any, sessions: Sequence[q.Session], folder: Path) -> None:
         _write_atomically(folder / f"{table}.csv", text.getvalue())
 
 
-def _export_json(conn: Any, sessions: Sequence[q.Session], path: Path) -> None:
-    _write_atomically(path, json.dumps({"schema": SCHEMA_VERSION, **_tables(conn, sessions)}, ensure_ascii=False,
-                                       indent=1))
+def _export_json(conn: Any, sessions: Sequence[q.Session], selection: q.Selection, path: Path) -> None:
+    _write_atomically(path, json.dumps({"schema": SCHEMA_VERSION, **_tables(conn, sessions, selection)},
+                                       ensure_ascii=False, indent=1))
 
 
 def _write_atomically(path: Path, text: str) -> None:

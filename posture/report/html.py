@@ -294,7 +294,8 @@ def _stored_section(page: Page, conn: sqlite3.Connection, person: str, path: Pat
         [_("per-second values of the angles (mean, lowest, highest, band)"), c["metric_seconds"]],
         [_("per-second states of the posture problems"), c["state_seconds"]],
         [_("alert events"), c["events"]],
-        [_("calibrations"), c["calibrations"]]])
+        [_("calibrations"), c["calibrations"]],
+        [_("exercise sets (repetitions counted, holds, ranges)"), c["exercise_sets"]]])
     page.para(_("This is everything the history keeps about {person}, in {path} on this computer. It holds no "
                 "camera pictures or video, and nothing is sent anywhere (a snapshot is saved only when the s key "
                 "is pressed in the live window, as a separate picture file). Delete with: posture-monitor "

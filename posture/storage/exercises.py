@@ -44,10 +44,6 @@ class StoredSet:
         return dt.datetime.fromtimestamp(self.start).date()
 
 
-_COLUMNS = ("id", "person", "start", "end", "exercise", "side", "view", "unit", "target", "hold_asked_s", "reps_asked",
-            "reps_counted", "attempts", "wrong_movements", "best_range", "holds", "source")
-
-
 def store_set(data_dir: Path, person: str, record: dict[str, Any], start: float, end: float, source: str) -> int:
     """Keep one finished set (``record``: the log's ``set`` record); returns its id."""
     try:
@@ -77,13 +73,14 @@ def _cannot(exc: BaseException) -> str:
     return _("cannot keep the exercise in the history: {problem}").format(problem=error_text(exc))
 
 
-def find_sets(conn: sqlite3.Connection, person: str, since: dt.date | None = None,
+def find_sets(conn: sqlite3.Connection, person: str | None, since: dt.date | None = None,
               until: dt.date | None = None) -> list[StoredSet]:
-    """A person's sets, oldest first, between two days (inclusive); damaged rows are left out."""
+    """A person's sets (everyone's: None), oldest first, between two days (inclusive); damaged rows
+    are left out."""
     sql = ("SELECT s.id, p.name, s.start, s.end, s.exercise, s.side, s.view, s.unit, s.target, s.hold_asked_s, "
            "s.reps_asked, s.reps_counted, s.attempts, s.wrong_movements, s.best_range, s.holds, s.source "
-           "FROM exercise_sets s JOIN people p ON p.id = s.person_id WHERE p.name = ?")
-    args: list[Any] = [person]
+           "FROM exercise_sets s JOIN people p ON p.id = s.person_id WHERE (? IS NULL OR p.name = ?)")
+    args: list[Any] = [person, person]
     if since is not None:
         sql += " AND s.start >= ?"
         args.append(dt.datetime.combine(since, dt.time()).timestamp())
@@ -128,7 +125,12 @@ def load_program(conn: sqlite3.Connection, person: str) -> dict[str, Any] | None
 
 
 def set_rows(sets: Sequence[StoredSet]) -> list[dict[str, Any]]:
-    """Sets as plain rows (exports)."""
-    return [{k: (list(v) if isinstance(v, tuple) else v) for k, v in zip(_COLUMNS, (
-        s.id, s.person, s.start, s.end, s.exercise, s.side, s.view, s.unit, s.target, s.hold_asked_s, s.reps_asked,
-        s.reps_counted, s.attempts, s.wrong_movements, s.best_range, s.holds, s.source))} for s in sets]
+    """Sets as plain rows (the exports; times as local ISO 8601, the holds as a list)."""
+    def iso(t: float) -> str:
+        return dt.datetime.fromtimestamp(t).astimezone().isoformat(timespec="seconds")
+
+    return [{"set": s.id, "person": s.person, "start": iso(s.start), "end": iso(s.end), "exercise": s.exercise,
+             "side": s.side, "view": s.view, "unit": s.unit, "target": s.target, "hold_asked_s": s.hold_asked_s,
+             "reps_asked": s.reps_asked, "reps_counted": s.reps_counted, "attempts": s.attempts,
+             "wrong_movements": s.wrong_movements, "best_range": s.best_range, "holds_s": list(s.holds),
+             "source": s.source} for s in sets]

@@ -65,10 +65,40 @@ def delete_sessions(conn: sqlite3.Connection, sids: Iterable[int]) -> int:
         for sid in ids:
             conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
         for pid in people:
-            conn.execute("DELETE FROM people WHERE id = ? AND NOT EXISTS (SELECT 1 FROM sessions WHERE person_id = ?)",
-                         (pid, pid))
+            conn.execute("DELETE FROM people WHERE id = ? AND " + NOTHING_LEFT, (pid, pid, pid, pid))
     _scrub(conn)
     return len(ids)
+
+
+# A person is forgotten only with nothing of theirs left: no session, no exercise set, no program.
+NOTHING_LEFT = ("NOT EXISTS (SELECT 1 FROM sessions WHERE person_id = ?) AND NOT EXISTS (SELECT 1 FROM exercise_sets "
+                "WHERE person_id = ?) AND NOT EXISTS (SELECT 1 FROM programs WHERE person_id = ?)")
+
+
+def delete_exercise_sets(conn: sqlite3.Connection, person: str | None, since: float | None = None,
+                         until: float | None = None) -> int:
+    """Delete exercise sets (a person's or everyone's, between two Unix times); a person left with
+    nothing goes too. Call with the recording lock held. Returns how many sets went."""
+    sql = "DELETE FROM exercise_sets WHERE 1 = 1"
+    args: list[object] = []
+    if person is not None:
+        sql += " AND person_id = (SELECT id FROM people WHERE name = ?)"
+        args.append(person)
+    if since is not None:
+        sql += " AND start >= ?"
+        args.append(since)
+    if until is not None:
+        sql += " AND start < ?"
+        args.append(until)
+    conn.execute("PRAGMA secure_delete = ON")
+    with transaction(conn):
+        owners = {r[0] for r in conn.execute(sql.replace("DELETE FROM", "SELECT person_id FROM", 1), args)}
+        n = conn.execute(sql, args).rowcount
+        for pid in owners:  # their last set gone: forgotten where nothing else of theirs is left
+            conn.execute("DELETE FROM people WHERE id = ? AND " + NOTHING_LEFT, (pid, pid, pid, pid))
+    if n:
+        _scrub(conn)
+    return n
 
 
 def _scrub(conn: sqlite3.Connection) -> None:
@@ -81,10 +111,11 @@ def _scrub(conn: sqlite3.Connection) -> None:
 
 
 def delete_person(conn: sqlite3.Connection, name: str) -> None:
-    """Forget a person who has no session left, with their stored calibrations. Call with the
-    recording lock held."""
+    """Forget a person who has no session left, with their stored calibrations, exercise sets and
+    program. Call with the recording lock held."""
     conn.execute("PRAGMA secure_delete = ON")
-    gone = conn.execute("DELETE FROM people WHERE name = ? AND NOT EXISTS "
-                        "(SELECT 1 FROM sessions WHERE sessions.person_id = people.id)", (name,)).rowcount
+    with transaction(conn):
+        gone = conn.execute("DELETE FROM people WHERE name = ? AND NOT EXISTS "
+                            "(SELECT 1 FROM sessions WHERE sessions.person_id = people.id)", (name,)).rowcount
     if gone:
         _scrub(conn)

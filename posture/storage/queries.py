@@ -224,6 +224,8 @@ def counts(conn: sqlite3.Connection, person: str) -> dict[str, int]:
         out[table] = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE session_id IN ({mine})", (person,)).fetchone()[0]
     out["calibrations"] = conn.execute("SELECT COUNT(*) FROM calibrations c JOIN people p ON p.id = c.person_id "
                                        "WHERE p.name = ?", (person,)).fetchone()[0]
+    out["exercise_sets"] = conn.execute("SELECT COUNT(*) FROM exercise_sets e JOIN people p ON p.id = e.person_id "
+                                        "WHERE p.name = ?", (person,)).fetchone()[0]
     return out
 
 
