@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     ac.add_argument("--model", default="full", help="lite, full or a .task path")
     ac.add_argument("--only", nargs="+", choices=_accuracy.SECTIONS, default=list(_accuracy.SECTIONS),
                     help="run only these sections")
+    ac.add_argument("--merge", action="store_true",
+                    help="put the sections run into the existing report in place of the same ones (keep the others)")
     dk = sub.add_parser("desktop", help="start-up time, memory and install size with the tray icon (Xvfb, trayer)")
     dk.add_argument("--runs", type=int, default=5)
     fz = sub.add_parser("fuzz", help="bad input through the command line: tracebacks, hangs, long echoes counted")
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
 
         desktop(args.runs)
     elif args.command == "accuracy":
-        report = _accuracy.run(args.data, args.out, args.model, args.only)
+        report = _accuracy.run(args.data, args.out, args.model, args.only, args.merge)
         print("\n".join(report.lines))
     return 0
 

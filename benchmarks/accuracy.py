@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import math
 import platform
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -607,8 +608,24 @@ def trunk_change(obs: Sequence[Observation], labels: Sequence[str], base: Baseli
 # The whole benchmark
 
 
-def run(data: Path, out: Path | None, model: str, sections: Sequence[str]) -> Report:
-    """Run the chosen sections and write the markdown report."""
+def merged(old: str, new: str) -> str:
+    """The old report with the new one's sections (``## `` headings) in place of the same-named ones,
+    and the others kept; new sections go before the old report's run-time line."""
+    def split(text: str) -> tuple[str, list[tuple[str, str]]]:
+        parts = re.split(r"(?m)^(?=## )", text)
+        return parts[0], [(p.split("\n", 1)[0], p) for p in parts[1:]]
+
+    head, old_parts = split(old)
+    _new_head, new_parts = split(re.sub(r"(?m)^_Run time .*\n", "", new))
+    fresh = dict(new_parts)
+    out = [p if title not in fresh else fresh.pop(title) for title, p in old_parts]
+    tail = "".join(fresh.values())
+    return head + "".join(out).rstrip("\n") + "\n\n" + tail if tail else head + "".join(out)
+
+
+def run(data: Path, out: Path | None, model: str, sections: Sequence[str], merge: bool = False) -> Report:
+    """Run the chosen sections and write the markdown report (``merge``: into the existing one, in
+    place of the same sections, keeping the others)."""
     rep = Report()
     start = time.time()
     rep.add("# Accuracy", "",
@@ -627,18 +644,26 @@ def run(data: Path, out: Path | None, model: str, sections: Sequence[str]) -> Re
     rep.add(f"_Run time {time.time() - start:.0f} s._", "")
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("\n".join(rep.lines) + "\n", encoding="utf-8")
-        out.with_suffix(".json").write_text(json.dumps(rep.figures, indent=1, default=str) + "\n", encoding="utf-8")
+        text = "\n".join(rep.lines) + "\n"
+        figures = rep.figures
+        if merge and out.exists():
+            text = merged(out.read_text(encoding="utf-8"), text)
+            old = out.with_suffix(".json")
+            figures = {**(json.loads(old.read_text(encoding="utf-8")) if old.exists() else {}), **rep.figures}
+        out.write_text(text, encoding="utf-8")
+        out.with_suffix(".json").write_text(json.dumps(figures, indent=1, default=str) + "\n", encoding="utf-8")
     return rep
 
 
 def _extra_sections() -> dict[str, Callable[[Path, str, Report], None]]:
     from .angles import section_synthetic
+    from .exercises import section_exercises
     from .robustness import section_robustness
     from .side_photos import section_side_misc
 
-    return {"synthetic": section_synthetic, "robustness": section_robustness, "side_misc": section_side_misc}
+    return {"synthetic": section_synthetic, "robustness": section_robustness, "side_misc": section_side_misc,
+            "exercises": section_exercises}
 
 
-SECTIONS = ("side_desk", "side_misc", "front_webcam", "robustness", "synthetic", "clips")
-FOLDERS = {"robustness": "front_webcam"}  # sections that read another section's footage
+SECTIONS = ("side_desk", "side_misc", "front_webcam", "robustness", "synthetic", "clips", "exercises")
+FOLDERS = {"robustness": "front_webcam", "exercises": "clips"}  # sections that read another section's footage
