@@ -184,6 +184,8 @@ class BreakSettings:
     enabled: bool = _opt(True, doc=N_("remind me to take a break after sitting for long"))
     after_min: float = _opt(50.0, 1, 600, unit="min", doc=N_("remind after sitting this long"))
     reset_min: float = _opt(3.0, 0.1, 120, unit="min", doc=N_("being away this long counts as a break"))
+    exercise: bool = _opt(True, doc=N_(
+        "with the reminder, offer a minute of the exercise against the posture problem that deviated most"))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ The stages live in the folders of the same names; this is the one place that run
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .config import Settings
@@ -152,10 +154,24 @@ class Pipeline:
                                      unknown_reason="dark" if dark else "view" if wrong_view else None)
         reminder = self.breaks.update(lm is not None, frame.t) if self.breaks is not None else None
         if reminder is not None and frame.t >= self.monitor.snoozed_until:  # a snooze holds break reminders too
-            events.append(reminder)
+            events.append(self._offer_exercise(reminder))
         bands = metric_bands(metrics, view_rules) if metrics is not None else {}
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
                            self.follower.count, presence, calibrated, dark, seen, awaiting)
+
+    def _offer_exercise(self, reminder: Event) -> Event:
+        """The break reminder with a minute of the exercise against the problem that deviated most so
+        far (its id as the event's metric), where the settings ask for it and one deviated at all."""
+        if not self.settings.breaks.exercise:
+            return reminder
+        from .exercise.catalogue import exercise_for
+
+        worst = sorted(((d.deviating + d.alert, kind) for kind, d in self.monitor.durations().items()), reverse=True)
+        for seconds, kind in worst:
+            exercise = exercise_for(kind, self.last_view) if seconds > 0 else None
+            if exercise is not None:
+                return dataclasses.replace(reminder, metric=exercise.id)
+        return reminder
 
     def _find_faces(self, frame: Frame, lm: Landmarks) -> list[HeadPose]:
         """The faces in the frame; in the background the last ones found, while the body's head

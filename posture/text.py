@@ -105,9 +105,16 @@ def unmeasurable_message(event: Event) -> str:
 
 
 def break_message(event: Event) -> str:
-    """The reminder to get up."""
-    return _("You have been sitting for {duration}: stand up and move about for a few minutes").format(
+    """The reminder to get up, with a minute of an exercise where the event offers one (its metric)."""
+    text = _("You have been sitting for {duration}: stand up and move about for a few minutes").format(
         duration=duration(event.t - event.start))
+    from .exercise.catalogue import EXERCISE
+
+    exercise = EXERCISE.get(event.metric)
+    if exercise is None:
+        return text
+    return _("{reminder}, or do a minute of {exercise} (posture-monitor exercise {id} --reps 5)").format(
+        reminder=text, exercise=_(exercise.name), id=exercise.id)
 
 
 def event_message(event: Event) -> str:

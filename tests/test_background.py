@@ -202,3 +202,24 @@ def test_alerts_that_come_together_make_one_nudge() -> None:
     frame(300.0, Event("alert", "slump", 300.0, 200.0, 30.0, "trunk_inclination_deg"))
     sink.close()
     assert len(sound.sent) == 2 and sound.sent[1][1].startswith("Slumped for 1 min 40 s") and "also" not in sound.sent[1][1]
+
+
+def test_a_break_reminder_offers_a_minute_of_the_exercise_against_the_worst_problem() -> None:
+    from posture.text import break_message
+    from posture.types import Durations
+
+    def offered(**breaks: object) -> Event:
+        settings = load_settings(None, {"source": "0", "window": False, "breaks": {"after_min": 1, **breaks}})
+        pipeline = Pipeline(FakePose(scripted_people), settings)
+        pipeline.last_view = "front"
+        pipeline.monitor.durations = lambda: {  # type: ignore[method-assign]
+            "lean": Durations(deviating=50.0), "forward_head": Durations(deviating=5.0, alert=30.0),
+            "head_tilt": Durations(deviating=10.0), "slump": Durations(good=100.0)}
+        return pipeline._offer_exercise(Event("break", "break", 3000.0, 0.0, None, ""))
+
+    # The lean deviated longest but no exercise works against it; the head held forward comes next.
+    reminder = offered()
+    assert reminder.metric == "chin_tuck"
+    assert break_message(reminder) == ("You have been sitting for 50 min: stand up and move about for a few minutes, "
+                                       "or do a minute of chin tuck (posture-monitor exercise chin_tuck --reps 5)")
+    assert offered(exercise=False).metric == ""  # breaks.exercise = false: only the reminder

@@ -176,3 +176,9 @@ def side_measure(exercise: Exercise, measure: Measure, side: str | None) -> Meas
     if side == "right":
         return Measure(measure.feature, -measure.sign, measure.unit, measure.target, measure.what, measure.percent)
     return measure
+
+
+def exercise_for(kind: str, view: str | None) -> Exercise | None:
+    """The exercise against a posture problem that the camera's view can watch (the break reminder's
+    offer), or None."""
+    return next((e for e in EXERCISES if e.against == kind and (view is None or view in e.measures)), None)
