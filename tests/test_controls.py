@@ -212,3 +212,27 @@ def test_pause_releases_the_camera_and_resume_reopens_it(demo_landmarks, tmp_pat
     assert released_while_paused == [1] * 5  # ... and stayed released while paused (no frames read)
     assert len(sleeps) >= 3 and all(s == 0.05 for s in sleeps)  # the paused loop waited between polls
     assert released[-1] is opened[1]  # the reopened camera was released at the end
+
+
+def test_e_starts_an_exercise_set_in_the_window_and_e_again_stops_it(demo_landmarks, tmp_path: Path) -> None:
+    import sqlite3
+
+    # The demo at 2 frames a second: e at 30 s (the head held forward since 22 s), e again at 60 s.
+    app, display, window = make_app(demo_landmarks, tmp_path, {60: "e", 120: "e", 130: "q"})
+    terminal = RecordingSink()
+    app.sinks.append(terminal)
+    app.run()
+    said = [m for m in terminal.messages if m]
+    # The exercise against the problem that deviated most, the head forward: the chin tuck, from the side.
+    assert said[0] == "chin tuck: sit in your start position and hold still for 3 s"
+    assert any(m.startswith("chin tuck: Sit upright and look ahead.") for m in said)
+    assert said[-1] == "exercise stopped" and window.controls.coach is None
+    # The window showed the exercise (the bar at the right edge) while it ran, and not after.
+    bar = (slice(100, 380), slice(600, 625))
+    assert display.by_frame[100][bar].mean() < display.by_frame[50][bar].mean() - 20  # the dark bar
+    assert abs(display.by_frame[125][bar].mean() - display.by_frame[50][bar].mean()) < 10
+    # The set was kept in the history, closed as it stood.
+    conn = sqlite3.connect(tmp_path / "history.sqlite3")
+    [(exercise, view)] = conn.execute("SELECT exercise, view FROM exercise_sets").fetchall()
+    conn.close()
+    assert (exercise, view) == ("chin_tuck", "side")

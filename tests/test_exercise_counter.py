@@ -93,3 +93,43 @@ def test_a_flicker_and_missing_readings_are_not_attempts() -> None:
     with pytest.raises(ValueError):
         RepCounter(0.0, 1.0)
     assert not math.isnan(counter.value or 0.0)
+
+
+def test_each_exercise_reads_its_own_movement_and_wrong_movements() -> None:
+    from posture.exercise.catalogue import EXERCISE, EXERCISES, exercise_for, side_measure
+
+    start = {"face_z_cm": -46.0, "neck_flexion_deg": 2.0, "head_yaw_deg": 1.0, "head_tilt_deg": 0.5,
+             "shoulder_width_px": 300.0, "shoulder_angle_deg": 50.0, "trunk_inclination_deg": 12.0,
+             "ear_forward_cm": 4.0, "head_forward_cm": 3.0}
+
+    def moved(**change: float) -> dict[str, float]:
+        return {k: v + change.get(k, 0.0) for k, v in start.items()}
+
+    tuck = EXERCISE["chin_tuck"]
+    assert tuck.measures["front"].movement(moved(face_z_cm=-2.5), start) == pytest.approx(2.5)  # 2.5 cm further
+    assert tuck.measures["side"].movement(moved(ear_forward_cm=-2.0), start) == pytest.approx(2.0)
+    assert [w.test(moved(neck_flexion_deg=12.0), start) for w in tuck.wrong] == [True]  # a nod
+    assert not any(w.test(moved(face_z_cm=-2.5, neck_flexion_deg=-1.0), start) for w in tuck.wrong)
+    squeeze = EXERCISE["shoulder_squeeze"]
+    assert squeeze.measures["front"].movement(moved(shoulder_width_px=-15.0), start) == pytest.approx(5.0)  # 5 %
+    assert squeeze.measures["side"].movement(moved(shoulder_angle_deg=7.0), start) == pytest.approx(7.0)
+    assert any(w.test(moved(face_z_cm=-4.0), start) for w in squeeze.wrong)  # the whole body leans back
+    sit = EXERCISE["sit_tall"]
+    assert sit.measures["side"].movement(moved(trunk_inclination_deg=-6.0), start) == pytest.approx(6.0)
+    assert any(w.test(moved(head_forward_cm=2.0), start) for w in sit.wrong)  # sitting up, the head poked forward
+    bend = EXERCISE["neck_side_bend"]
+    assert bend.sides == ("left", "right") and set(bend.measures) == {"front"}
+    left, right = (side_measure(bend, bend.measures["front"], s) for s in bend.sides)
+    assert left.movement(moved(head_tilt_deg=18.0), start) == pytest.approx(18.0)
+    assert right.movement(moved(head_tilt_deg=-18.0), start) == pytest.approx(18.0)
+    assert [w.test(moved(head_yaw_deg=25.0), start) for w in bend.wrong] == [True, False]  # turned, not bent
+    # Missing readings: no movement rather than a made-up one.
+    assert tuck.measures["front"].movement({}, start) is None
+    # Every exercise has words for people, a target and an opposed problem the table knows.
+    from posture.problems import PROBLEM
+
+    for e in EXERCISES:
+        assert e.name and e.instructions and e.against in PROBLEM and e.reps > 0 and e.hold_s > 0
+        assert all(m.target > 0 and m.unit in ("cm", "deg", "%") for m in e.measures.values())
+    assert exercise_for("rounded_shoulders", "front").id == "shoulder_squeeze"
+    assert exercise_for("head_tilt", "side") is None  # the side bend is watched from the front only

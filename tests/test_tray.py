@@ -159,22 +159,22 @@ def test_tray_menu_opens_todays_report_and_the_settings_file_and_starts_at_login
         icon = wait_until(lambda: _xdotool(env, "search", "--class", "^posture-tray$"), timeout_s=90)[0]
         wait_until(lambda: log.exists() and log.read_text().count('"sample"') >= 10, timeout_s=90)
         time.sleep(2.5)  # the history has written what it has seen so far (it commits every second)
-        # Down 5 times from the top: today's report, written into the data folder and opened.
-        open_menu_and_press(env, icon, *["Down"] * 5, "Return")
+        # Down 6 times from the top: today's report, written into the data folder and opened.
+        open_menu_and_press(env, icon, *["Down"] * 6, "Return")
         report = data / "reports" / "posture-today-anna.html"
         wait_until(lambda: opened.exists() and report.name in opened.read_text(), timeout_s=60)
         assert "Posture report: anna" in report.read_text(encoding="utf-8")
         assert oct(report.stat().st_mode & 0o777) == "0o600"  # health data: the user's alone
-        # Down 6: the settings file, written with every setting commented out, and opened.
-        open_menu_and_press(env, icon, *["Down"] * 6, "Return")
+        # Down 7: the settings file, written with every setting commented out, and opened.
+        open_menu_and_press(env, icon, *["Down"] * 7, "Return")
         wait_until(lambda: settings_file.name in opened.read_text(), timeout_s=20)
         text = settings_file.read_text(encoding="utf-8")
         assert "# alert_after_s = 60.0" in text and "# [alerts]" in text
         import tomllib
 
         assert tomllib.loads(text) == {}  # all of it commented out: valid and changes nothing
-        # Down 7: start at login, the same entry as `posture-monitor autostart on`, with the person.
-        open_menu_and_press(env, icon, *["Down"] * 7, "Return")
+        # Down 8: start at login, the same entry as `posture-monitor autostart on`, with the person.
+        open_menu_and_press(env, icon, *["Down"] * 8, "Return")
         entry = config / "autostart" / "posture-monitor.desktop"
         wait_until(entry.exists, timeout_s=20)
         assert "--background --person anna" in entry.read_text(encoding="utf-8")

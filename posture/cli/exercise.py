@@ -27,14 +27,13 @@ from .. import __version__
 from ..config import VIEWS, read_toml
 from ..errors import ConfigError, PostureError
 from ..exercise.catalogue import EXERCISE, EXERCISES
-from ..exercise.coach import Coach, SetPlan, SetResult, rep_record
+from ..exercise.coach import UNITS, Coach, SetPlan, SetResult, attempt_text, rep_record
 from ..exercise.counter import Attempt
 from ..i18n import _, ngettext
 from ..text import duration, view_name
 from .main import EXIT_INTERRUPTED, EXIT_OK
 
 LIMITS = {"sets": (1, 20), "reps": (1, 50), "hold_s": (0.0, 120.0), "target": (0.01, 100.0)}
-UNITS = {"cm": " cm", "deg": "\u00b0", "%": "%"}
 
 
 def exercise_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -96,6 +95,11 @@ def read_program(path: str) -> dict[str, Any]:
             raise ConfigError(_("{where}: {key} = {value} is not allowed: use a number from {low:g} to {high:g}").format(
                 where=path, key="per_week", value=str(per_week)[:40], low=1, high=21))
     return data
+
+
+def plans_of_program(program: dict[str, Any]) -> list[SetPlan]:
+    """The sets of a kept program, as its file asked for them."""
+    return plans(argparse.Namespace(what=None, sets=None, reps=None, hold=None, target=None), program)
 
 
 def plans(args: argparse.Namespace, program: dict[str, Any] | None = None) -> list[SetPlan]:
@@ -160,19 +164,9 @@ class _Report:
             self.err.print(cue, highlight=False, soft_wrap=True)
 
     def attempt(self, result: SetResult, attempt: Attempt, number: int) -> None:
-        unit = UNITS.get(result.unit, result.unit)
-        if attempt.counted:
-            text = _("repetition {n} of {reps} counted: held {hold:.1f} s, {range:.1f}{unit}").format(
-                n=result.counted, reps=result.reps_asked, hold=attempt.hold_s, range=attempt.range, unit=unit)
-            if self.sound is not None:
-                self.sound.notify(_("Posture"), text)
-        else:
-            why = {"not held": _("not held long enough ({hold:.1f} of {asked:g} s)"),
-                   "not far enough": _("not far enough ({range:.1f} of {target:g}{unit})"),
-                   "wrong movement": _("wrong movement: {wrong}")}[attempt.why or "not held"]
-            text = _("attempt {n} not counted: {why}").format(n=number, why=why.format(
-                hold=attempt.hold_s, asked=result.hold_asked_s, range=attempt.range, target=result.target, unit=unit,
-                wrong=_(attempt.wrong) if attempt.wrong else ""))
+        text = attempt_text(result, attempt, number)
+        if attempt.counted and self.sound is not None:
+            self.sound.notify(_("Posture"), text)
         self.err.print(text, highlight=False, soft_wrap=True, style=None if attempt.counted else "yellow")
         if self.log is not None:
             self.log.write(rep_record(result, attempt, number))

@@ -304,6 +304,7 @@ class Desktop:
                             ("off", _("alerts on again"))):
             snooze.addAction(label, lambda step=step: self.app.post(lambda: self.controls.snooze(step)))
         menu.addAction(_("Calibrate now"), self.calibrate)
+        menu.addAction(_("Exercise now"), self.exercise)
         if self.window is not None:
             menu.addAction(_("Show the live window"), self.show_window)
         menu.addAction(_("Today's report"), self.open_report)
@@ -375,6 +376,12 @@ class Desktop:
         if self.window is not None:
             self.show_window()
         self.app.post(self.app.start_calibration)
+
+    def exercise(self) -> None:
+        """A set of the person's program (or the exercise against the worst problem), in the window."""
+        if self.window is not None:
+            self.show_window()
+        self.app.post(self.controls.toggle_exercise)
 
     def show_window(self) -> None:
         if self.window is None:

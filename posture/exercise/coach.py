@@ -84,6 +84,23 @@ class SetResult:
                 "target": self.target}
 
 
+UNITS = {"cm": " cm", "deg": "\u00b0", "%": "%"}  # a range's unit as written after the number
+
+
+def attempt_text(result: SetResult, attempt: Attempt, number: int) -> str:
+    """What the user is told of an attempt: counted, with its hold and range, or why not."""
+    unit = UNITS.get(result.unit, result.unit)
+    if attempt.counted:
+        return _("repetition {n} of {reps} counted: held {hold:.1f} s, {range:.1f}{unit}").format(
+            n=result.counted, reps=result.reps_asked, hold=attempt.hold_s, range=attempt.range, unit=unit)
+    why = {"not held": _("not held long enough ({hold:.1f} of {asked:g} s)"),
+           "not far enough": _("not far enough ({range:.1f} of {target:g}{unit})"),
+           "wrong movement": _("wrong movement: {wrong}")}[attempt.why or "not held"]
+    return _("attempt {n} not counted: {why}").format(n=number, why=why.format(
+        hold=attempt.hold_s, asked=result.hold_asked_s, range=attempt.range, target=result.target, unit=unit,
+        wrong=_(attempt.wrong) if attempt.wrong else ""))
+
+
 def rep_record(result: SetResult, attempt: Attempt, number: int) -> dict[str, object]:
     """The ``rep`` record of the log: one attempt."""
     return {"type": "rep", "t": round(attempt.end, 3), "exercise": result.exercise, "side": result.side,

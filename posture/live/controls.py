@@ -73,13 +73,17 @@ class Controls:
             self.app.redraw()  # the window shows or hides the keys now, even while paused
         elif key in ("1", "2", "3"):
             self.switch_profile(PROFILES[int(key) - 1])
+        elif key == "e":
+            self.toggle_exercise()
 
     def keys(self) -> list[tuple[str, str]]:
         """The keys and what they do (the help overlay)."""
         return [("c", _("calibrate: sit upright for a few seconds")), ("n", _("skip the first calibration")),
                 (_("space"), _("pause / resume (camera off)")),
                 ("s", _("save a snapshot of the window")), ("1 2 3", _("profile desk, phone or side")),
-                ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")), ("h", _("show or hide the keys")),
+                ("z", _("snooze alerts: 15 min, 1 h, until tomorrow, off")),
+                ("e", _("exercise: a set of your program, or of the exercise against your worst problem")),
+                ("h", _("show or hide the keys")),
                 (_("q, Esc"), _("quit"))]
 
     def status(self, message: str, fade_s: float = 0.0) -> None:
@@ -135,3 +139,78 @@ class Controls:
         if baseline is not None and other_model_note(baseline, settings):
             said.append(other_model_note(baseline, settings))
         self.app.switch_pipeline(self.app.pipeline.for_settings(settings, baseline), said)
+
+    # -- an exercise set in the middle of monitoring -------------------------------------------------
+
+    def toggle_exercise(self) -> None:
+        """The e key (and the tray's "exercise now"): a set of the person's kept program, else of the
+        exercise against the posture problem that deviated most so far (else the chin tuck), guided in
+        the window while the monitoring goes on; e again stops it. Its sets go into the history."""
+        from ..exercise.catalogue import EXERCISE, exercise_for
+        from ..exercise.coach import Coach, SetPlan
+
+        if self.coach is not None:
+            self._end_exercise()
+            self.status(_("exercise stopped"))
+            return
+        plans = self._kept_program()
+        if not plans:
+            pipeline = self.app.pipeline
+            worst = sorted(((d.deviating + d.alert, kind) for kind, d in pipeline.monitor.durations().items()),
+                           reverse=True)
+            found = [e for seconds, kind in worst if seconds > 0 and (e := exercise_for(kind, pipeline.last_view))]
+            exercise = found[0] if found else EXERCISE["chin_tuck"]
+            plans = [SetPlan(exercise, exercise.reps, exercise.hold_s)]
+        self.coach = Coach(plans, view=None, say=lambda cue, transient=False: self.status(cue),
+                           attempt_done=self._exercise_attempt, set_done=self._exercise_set,
+                           finished=self._end_exercise)
+        self.app.sinks.append(self.coach)
+
+    def _kept_program(self) -> list:  # type: ignore[type-arg]
+        from ..cli.exercise import plans_of_program
+        from ..errors import PostureError
+        from ..storage.db import connect, db_path
+        from ..storage.exercises import load_program
+
+        settings = self.app.pipeline.settings
+        try:
+            conn = connect(db_path(settings.data_path), create=False)
+        except PostureError:
+            return []
+        try:
+            program = load_program(conn, settings.person_name)
+        finally:
+            conn.close()
+        try:
+            return plans_of_program(program) if program else []
+        except PostureError:
+            return []
+
+    def _exercise_attempt(self, result, attempt, number) -> None:  # noqa: ANN001
+        from ..exercise.coach import attempt_text
+
+        self.status(attempt_text(result, attempt, number))
+
+    def _exercise_set(self, result) -> None:  # noqa: ANN001
+        import time
+
+        from ..errors import PostureError
+        from ..storage.exercises import store_set
+
+        settings = self.app.pipeline.settings
+        if not settings.history:
+            return
+        now, t = time.time(), self.app.now()
+        try:
+            store_set(settings.data_path, settings.person_name, result.record(), now - (t - result.started),
+                      now - (t - result.ended), "camera" if self.app.source.live else "file")
+        except PostureError as exc:
+            self.status(str(exc))
+
+    def _end_exercise(self) -> None:
+        """Take the coach away (after the frame under way: the sinks are being handed it)."""
+        coach = self.coach
+        if coach is not None:
+            coach.close()  # the set under way is closed and kept as it stands
+            self.coach = None
+            self.app.post(lambda: coach in self.app.sinks and self.app.sinks.remove(coach))
