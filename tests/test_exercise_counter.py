@@ -133,3 +133,38 @@ def test_each_exercise_reads_its_own_movement_and_wrong_movements() -> None:
         assert all(m.target > 0 and m.unit in ("cm", "deg", "%") for m in e.measures.values())
     assert exercise_for("rounded_shoulders", "front").id == "shoulder_squeeze"
     assert exercise_for("head_tilt", "side") is None  # the side bend is watched from the front only
+
+
+def test_a_two_sided_exercise_counts_each_side_after_a_rest() -> None:
+    """The neck side bend from the front on made-up readings: the start position, two bends to the left,
+    a rest, two to the right; each side its own set."""
+    from posture.exercise.catalogue import EXERCISE
+    from posture.exercise.coach import REST_S, Coach, SetPlan
+    from posture.types import Frame, Metrics, Observation
+    from tests.helpers import make_landmarks
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    lm = make_landmarks({})
+
+    def tilt(t: float) -> float:  # left bends at 5 and 12 s, right bends after the rest
+        for start, sign in ((5.0, 1), (12.0, 1), (20.0 + REST_S, -1), (27.0 + REST_S, -1)):
+            x = t - start
+            if 0 <= x <= 6:  # 1.5 s in, 3 s held, 1.5 s out
+                up = 0.5 - 0.5 * math.cos(math.pi * min(x / 1.5, 1.0))
+                down = 0.5 - 0.5 * math.cos(math.pi * min(max(x - 4.5, 0.0) / 1.5, 1.0))
+                return sign * 20.0 * (up - down)
+        return 0.0
+
+    said, results = [], []
+    coach = Coach([SetPlan(EXERCISE["neck_side_bend"], 2, 3.0)], view=None,
+                  say=lambda cue, transient=False: said.append(cue), attempt_done=lambda r, a, n: None,
+                  set_done=results.append, finished=lambda: said.append("finished"))
+    for i in range(int((40 + REST_S) * FPS)):
+        t = i / FPS
+        coach.handle(Observation(Frame(image, t, i), lm, Metrics(view="front", head_tilt_deg=tilt(t), head_yaw_deg=0.0,
+                                                                 neck_flexion_deg=0.0), "front", {},
+                                 presence="present", seen_view="front"))
+    assert [(r.side, r.counted, len(r.attempts)) for r in results] == [("left", 2, 2), ("right", 2, 2)]
+    assert all(abs(h - 3.0) <= 0.5 for r in results for h in r.holds)
+    assert said[0] == "neck side bend (left): sit in your start position and hold still for 3 s"
+    assert any(c.startswith("neck side bend (right):") for c in said) and said[-1] == "finished"

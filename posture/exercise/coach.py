@@ -202,6 +202,8 @@ class Coach(BaseSink):
                     title=self._title(), seconds=math.ceil(self._rest_until - t)), True)
                 return
             self._rest_until = None
+            if self._start is not None:  # the next set or side, from the same start position
+                self._tell(self._go_cue())
         if self._start is None:
             self._record_start(obs)
             return
