@@ -20,7 +20,7 @@ from ..sinks.overlay import ExerciseInfo
 from ..text import view_name
 from ..types import Event, Observation
 from .catalogue import Exercise, Measure, features, side_measure
-from .counter import Attempt, RepCounter
+from .counter import LIVE_MARGIN_S, Attempt, RepCounter
 
 START_S = 3.0  # the start position: this long in view, still
 REST_S = 10.0  # between sets and sides: a breather in which nothing is counted
@@ -185,7 +185,8 @@ class Coach(BaseSink):
             return ExerciseInfo(title=self._title(), cue=self._cue, hold_s=plan.hold_s, reps=plan.reps)
         return ExerciseInfo(title=self._title(), cue=self._cue, movement=counter.value, target=counter.target,
                             unit=measure.unit, held_s=counter.held(self._last.frame.t) if self._last else 0.0,
-                            hold_s=plan.hold_s, counted=current.counted, reps=plan.reps, best=counter.best or None)
+                            hold_s=plan.hold_s + LIVE_MARGIN_S, counted=current.counted, reps=plan.reps,
+                            best=counter.best or None)
 
     # -- the sink -------------------------------------------------------------------------------
 
@@ -263,7 +264,7 @@ class Coach(BaseSink):
         if counter.wrong_now is not None and counter.active:
             self._tell(_(counter.wrong_now))
         elif counter.active and counter.held(obs.frame.t) > 0:
-            left = self.plan.hold_s - counter.held(obs.frame.t)
+            left = self.plan.hold_s + LIVE_MARGIN_S - counter.held(obs.frame.t)
             self._tell(_("hold {seconds:.0f}").format(seconds=left + 0.5) if left > 0 else _("and let go"), True)
         if attempt is not None:
             self._attempt(attempt)

@@ -30,6 +30,9 @@ HOLD_GRACE_S = 0.5  # a hold this much short of the asked time still counts (the
 WRONG_MIN_S = 0.6  # a wrong movement must last this long to count (not one noisy reading)
 SETTLE_S = 0.3  # the body must stay back this long before the attempt ends (no flicker at the edge)
 MIN_ATTEMPT_S = 1.0  # shorter excursions without a wrong movement are noise, not attempts
+ARRIVED_SHARE = 0.95  # live: the end position is reached at this share of the attempt's peak so far ...
+LET_GO_SHARE = 0.9  # ... and left under this share (or under the target)
+LIVE_MARGIN_S = 0.3  # the countdown asks this much longer than the hold, so that what it lets go counts
 PRE_ROLL_S = 3.0  # readings kept from before an attempt starts (the start of its way in)
 POST_ROLL_S = 1.0  # readings taken after the body is back, before the attempt is judged (the end of its way out)
 
@@ -79,6 +82,7 @@ class RepCounter:
         self._open: _Open | None = None
         self._wrong_since: dict[str, float] = {}
         self._arrived: float | None = None  # live: when the end position was reached in this attempt
+        self._let_go: float | None = None  # ... and when the movement fell back under the target
         self._recent: collections.deque[tuple[float, float]] = collections.deque()
         self._rest: float | None = None  # the lowest reading since the last attempt (where this one starts from)
         self.best = 0.0  # the furthest any attempt went (its range)
@@ -91,8 +95,11 @@ class RepCounter:
         return self._open is not None
 
     def held(self, t: float) -> float:
-        """How long the end position has been held so far in this attempt (for the countdown)."""
-        return t - self._arrived if self._arrived is not None and self._open is not None else 0.0
+        """How long the target has been held so far in this attempt (the countdown): from reaching it,
+        settled, until it falls back (under the target or a tenth under the peak)."""
+        if self._arrived is None or self._open is None:
+            return 0.0
+        return (self._let_go if self._let_go is not None else t) - self._arrived
 
     @property
     def wrong_now(self) -> str | None:
@@ -142,8 +149,10 @@ class RepCounter:
             if t - since >= WRONG_MIN_S:
                 attempt.wrong_s[name] = max(attempt.wrong_s.get(name, 0.0), t - since)
         peak = max(attempt.values)
-        if self._arrived is None and v >= self.target and v >= 0.9 * peak:
+        if self._arrived is None and v >= self.target and v >= ARRIVED_SHARE * peak:
             self._arrived = t
+        elif self._arrived is not None and self._let_go is None and (v < self.target or v < LET_GO_SHARE * peak):
+            self._let_go = t
         back = v < max(RETURN_SHARE * self.target, RETURN_PEAK_SHARE * peak) and not (wrong_is_attempt and
                                                                                         self._wrong_since)
         if not back:
@@ -154,7 +163,6 @@ class RepCounter:
         if t - attempt.back_since < SETTLE_S + POST_ROLL_S:
             return None
         self._open = None
-        self._arrived = None
         self._rest = None
         return self._judge(attempt)
 
@@ -162,6 +170,12 @@ class RepCounter:
         """The end of the set: an attempt still under way is judged as it stands."""
         attempt, self._open = self._open, None
         return self._judge(attempt) if attempt is not None else None
+
+    def _live_held(self, end: float) -> float:
+        """The countdown's hold of the attempt being judged (then forgotten)."""
+        held = 0.0 if self._arrived is None else (self._let_go if self._let_go is not None else end) - self._arrived
+        self._arrived = self._let_go = None
+        return held
 
     def _judge(self, a: _Open) -> Attempt | None:
         times, values = a.times, a.values
@@ -171,6 +185,7 @@ class RepCounter:
         if wrong is None and (not out or out[-1] - out[0] < MIN_ATTEMPT_S):
             return None  # a flicker, not an attempt
         hold, level = plateau(times, values)
+        self._live_held(times[-1])
         counted = wrong is None and level >= self.target and hold >= self.hold_s - HOLD_GRACE_S
         why = None if counted else WRONG_MOVEMENT if wrong else NOT_FAR_ENOUGH if level < self.target else NOT_HELD
         if wrong is None:
