@@ -10,6 +10,7 @@ tenths) never does.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -22,12 +23,13 @@ TRUNK_CM = 50.0  # shoulder joint to hip joint of an adult: 0.29 of the stature 
 
 
 def features(obs: Observation) -> dict[str, float]:
-    """What the exercises read from one analysed frame (only what was measured)."""
+    """What the exercises read from one analysed frame (only what was measured), before the monitor's
+    smoothing (which lags a quick movement; the repetition counter smooths with its own time constant)."""
     out: dict[str, float] = {}
-    m = obs.metrics
+    m = obs.raw if obs.raw is not None else obs.metrics  # unsmoothed: the counter smooths in its own way
     if m is not None:
         for key in ("face_z_cm", "head_pitch_deg", "head_yaw_deg", "neck_flexion_deg", "shoulder_angle_deg",
-                    "trunk_inclination_deg", "head_tilt_deg", "head_forward_cm"):
+                    "trunk_inclination_deg", "head_tilt_deg", "head_forward_cm", "cva_deg"):
             value = getattr(m, key)
             if value is not None and np.isfinite(value):
                 out[key] = float(value)
@@ -61,6 +63,10 @@ class Measure:
         unit: "cm", "deg" or "%" (``percent``: the change as a share of the start position's value).
         target: how far the movement must go by default, in the unit.
         what: what moves, for people.
+        timing: a feature whose course shows the repetitions more cleanly than ``feature`` (which then
+            gives only how far each went): the front face's distance wavers with the head's pitch, while
+            the CVA estimate follows a chin tuck's way in, hold and way out (docs/accuracy.md, exercises).
+        timing_sign, timing_target: its direction and how far it must move (its own unit).
     """
 
     feature: str
@@ -69,14 +75,30 @@ class Measure:
     target: float
     what: str
     percent: bool = False
+    timing: str | None = None
+    timing_sign: float = 1.0
+    timing_target: float = 0.0
 
     def movement(self, now: Mapping[str, float], start: Mapping[str, float]) -> float | None:
         """How far the body has moved in the exercise's direction since the start position."""
-        if self.feature not in now or self.feature not in start:
-            return None
-        if self.percent:
-            return self.sign * (now[self.feature] / start[self.feature] - 1.0) * 100.0 if start[self.feature] else None
-        return self.sign * (now[self.feature] - start[self.feature])
+        return _moved(self.feature, self.sign, self.percent, now, start)
+
+    def timing_movement(self, now: Mapping[str, float], start: Mapping[str, float]) -> float | None:
+        """The timing feature's move in the exercise's direction (None without one)."""
+        return _moved(self.timing, self.timing_sign, False, now, start) if self.timing else None
+
+    def mirrored(self) -> "Measure":
+        """The same measure for the other side (a two-sided exercise's right)."""
+        return dataclasses.replace(self, sign=-self.sign, timing_sign=-self.timing_sign)
+
+
+def _moved(feature: str | None, sign: float, percent: bool, now: Mapping[str, float],
+           start: Mapping[str, float]) -> float | None:
+    if feature is None or feature not in now or feature not in start:
+        return None
+    if percent:
+        return sign * (now[feature] / start[feature] - 1.0) * 100.0 if start[feature] else None
+    return sign * (now[feature] - start[feature])
 
 
 @dataclass(frozen=True)
@@ -139,7 +161,8 @@ EXERCISES: tuple[Exercise, ...] = (
         N_("Sit upright and look ahead. Draw your head straight back, as if making a double chin, keeping "
            "your chin level (do not nod). Hold, then let go slowly."),
         against="forward_head",
-        measures={"front": Measure("face_z_cm", -1.0, "cm", 1.2, N_("the face moving back")),
+        measures={"front": Measure("face_z_cm", -1.0, "cm", 1.2, N_("the face moving back"),
+                                   timing="cva_deg", timing_sign=1.0, timing_target=2.5),
                   "side": Measure("ear_forward_cm", -1.0, "cm", 1.2, N_("the ear moving back over the shoulder"))},
         wrong=(NOD,), hold_s=3.0, reps=10),
     Exercise(
@@ -173,9 +196,7 @@ EXERCISE = {e.id: e for e in EXERCISES}
 
 def side_measure(exercise: Exercise, measure: Measure, side: str | None) -> Measure:
     """The measure for one side of a two-sided exercise (the right mirrors the left's sign)."""
-    if side == "right":
-        return Measure(measure.feature, -measure.sign, measure.unit, measure.target, measure.what, measure.percent)
-    return measure
+    return measure.mirrored() if side == "right" else measure
 
 
 def exercise_for(kind: str, view: str | None) -> Exercise | None:

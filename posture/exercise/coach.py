@@ -109,6 +109,14 @@ def rep_record(result: SetResult, attempt: Attempt, number: int) -> dict[str, ob
             "wrong": attempt.wrong, "started": round(attempt.start, 3)}
 
 
+def counter_for(measure: Measure, plan: SetPlan) -> RepCounter:
+    """The counter of a set: on the measure itself, or timed by its timing feature and sized by it."""
+    target = plan.target or measure.target
+    if measure.timing:
+        return RepCounter(measure.timing_target, plan.hold_s, size_target=target)
+    return RepCounter(target, plan.hold_s)
+
+
 class Coach(BaseSink):
     """Runs sets of exercises on the observations it is handed.
 
@@ -146,6 +154,7 @@ class Coach(BaseSink):
         self._measure: Measure | None = None
         self._last: Observation | None = None
         self._cue = ""
+        self._shown: float | None = None  # the measure's reading, smoothed, for the window
         self.done = False
         self.first_t: float | None = None  # the first frame's time (set times on the clock)
 
@@ -183,7 +192,8 @@ class Coach(BaseSink):
         counter, measure, current = self._counter, self._measure, self._current
         if counter is None or measure is None or current is None:
             return ExerciseInfo(title=self._title(), cue=self._cue, hold_s=plan.hold_s, reps=plan.reps)
-        return ExerciseInfo(title=self._title(), cue=self._cue, movement=counter.value, target=counter.target,
+        return ExerciseInfo(title=self._title(), cue=self._cue, movement=self._shown,
+                            target=counter.size_target or counter.target,
                             unit=measure.unit, held_s=counter.held(self._last.frame.t) if self._last else 0.0,
                             hold_s=plan.hold_s + LIVE_MARGIN_S, counted=current.counted, reps=plan.reps,
                             best=counter.best or None)
@@ -242,7 +252,7 @@ class Coach(BaseSink):
         self._start, self._view = start, view
         self._measure = side_measure(exercise, measure, self.side)
         plan = self.plan
-        self._counter = RepCounter(plan.target or measure.target, plan.hold_s)
+        self._counter = counter_for(self._measure, plan)
         self._current = SetResult(exercise.id, self.side, view, measure.unit, plan.target or measure.target,
                                   plan.hold_s, plan.reps, started=t)
         self._tell(self._go_cue())
@@ -256,10 +266,14 @@ class Coach(BaseSink):
         assert self._counter is not None and self._measure is not None and self._current is not None
         assert self._start is not None
         now = features(obs)
-        movement = self._measure.movement(now, self._start) if obs.present else None
+        measure = self._measure
+        size = measure.movement(now, self._start) if obs.present else None
+        timing = measure.timing_movement(now, self._start) if obs.present and measure.timing else None
+        if size is not None and math.isfinite(size):  # what the window shows: the measure's own reading
+            self._shown = size if self._shown is None else self._shown + 0.3 * (size - self._shown)
         wrong = next((w for w in self.plan.exercise.wrong if w.test(now, self._start)), None) if obs.present else None
-        attempt = self._counter.step(obs.frame.t, movement, wrong.name if wrong else None,
-                                     wrong.attempt if wrong else True)
+        attempt = self._counter.step(obs.frame.t, timing if measure.timing else size, wrong.name if wrong else None,
+                                     wrong.attempt if wrong else True, size=size if measure.timing else None)
         counter = self._counter
         if counter.wrong_now is not None and counter.active:
             self._tell(_(counter.wrong_now))
@@ -301,7 +315,7 @@ class Coach(BaseSink):
             plan = self.plan
             measure = plan.exercise.measures[self._view or ""]
             self._measure = side_measure(plan.exercise, measure, self.side)
-            self._counter = RepCounter(plan.target or measure.target, plan.hold_s)
+            self._counter = counter_for(self._measure, plan)
             self._current = SetResult(plan.exercise.id, self.side, self._view or "", measure.unit,
                                       plan.target or measure.target, plan.hold_s, plan.reps, started=t + REST_S)
         self._rest_until = t + REST_S

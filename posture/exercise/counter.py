@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 from dataclasses import dataclass, field
+from typing import Any
 
 START_SHARE = 0.5  # an attempt starts when the movement passes this share of the target
 RETURN_SHARE = 0.3  # ... and ends when it is back under this share of the target, or of its own peak
@@ -58,6 +59,7 @@ class _Open:
     start: float
     times: list[float] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    sizes: list[float | None] = field(default_factory=list)  # the measure's own reading, where it is not the timing's
     wrong_s: dict[str, float] = field(default_factory=dict)
     back_since: float | None = None
 
@@ -69,12 +71,16 @@ class RepCounter:
         target: how far the movement must go (in the measure's unit; positive).
         hold_s: how long the end position must be held (0: reaching it is enough).
         smooth_s: time constant of the smoothing of the readings (a camera's jitter).
+        size_target: where the timing and the size come from two readings (``step``'s ``size``): how far
+            the size must go; the attempt's range is then the size during the hold.
     """
 
-    def __init__(self, target: float, hold_s: float, *, smooth_s: float = 0.3) -> None:
+    def __init__(self, target: float, hold_s: float, *, smooth_s: float = 0.3,
+                 size_target: float | None = None) -> None:
         if not target > 0:
             raise ValueError("target must be positive")
         self.target = target
+        self.size_target = size_target
         self.hold_s = hold_s
         self.smooth_s = smooth_s
         self.value: float | None = None  # the smoothed movement now
@@ -83,7 +89,7 @@ class RepCounter:
         self._wrong_since: dict[str, float] = {}
         self._arrived: float | None = None  # live: when the end position was reached in this attempt
         self._let_go: float | None = None  # ... and when the movement fell back under the target
-        self._recent: collections.deque[tuple[float, float]] = collections.deque()
+        self._recent: collections.deque[tuple[float, float, float | None]] = collections.deque()
         self._rest: float | None = None  # the lowest reading since the last attempt (where this one starts from)
         self.best = 0.0  # the furthest any attempt went (its range)
 
@@ -109,10 +115,12 @@ class RepCounter:
     # -- the stream -----------------------------------------------------------------------------
 
     def step(self, t: float, movement: float | None, wrong: str | None = None,
-             wrong_is_attempt: bool = True) -> Attempt | None:
+             wrong_is_attempt: bool = True, size: float | None = None) -> Attempt | None:
         """One reading; returns the attempt that ended with it, if one did. ``movement`` None: not
         measurable now (nobody in view, the face hidden): the attempt waits. ``wrong``: a wrong movement
-        seen now; with ``wrong_is_attempt`` it is an attempt by itself, else it only spoils one."""
+        seen now; with ``wrong_is_attempt`` it is an attempt by itself, else it only spoils one.
+        ``size``: the measure's own reading where ``movement`` only times the repetition (a cleaner
+        signal in other units)."""
         if movement is None or not math.isfinite(movement):
             return None
         dt = 0.0 if self._t is None else max(0.0, t - self._t)
@@ -137,14 +145,16 @@ class RepCounter:
                 self._arrived = None
                 attempt.times = [r[0] for r in self._recent]
                 attempt.values = [r[1] for r in self._recent]
+                attempt.sizes = [r[2] for r in self._recent]
                 self._recent.clear()
             else:
-                self._recent.append((t, v))
+                self._recent.append((t, v, size))
                 while self._recent and self._recent[0][0] < t - PRE_ROLL_S:
                     self._recent.popleft()
                 return None
         attempt.times.append(t)
         attempt.values.append(v)
+        attempt.sizes.append(size)
         for name, since in self._wrong_since.items():
             if t - since >= WRONG_MIN_S:
                 attempt.wrong_s[name] = max(attempt.wrong_s.get(name, 0.0), t - since)
@@ -184,13 +194,19 @@ class RepCounter:
         out = [ti for ti, v in zip(times, values) if v >= START_SHARE * self.target]
         if wrong is None and (not out or out[-1] - out[0] < MIN_ATTEMPT_S):
             return None  # a flicker, not an attempt
-        hold, level = plateau(times, values)
+        hold, level, (begin, end) = plateau(times, values, span=True)
         self._live_held(times[-1])
-        counted = wrong is None and level >= self.target and hold >= self.hold_s - HOLD_GRACE_S
-        why = None if counted else WRONG_MOVEMENT if wrong else NOT_FAR_ENOUGH if level < self.target else NOT_HELD
+        far = level >= self.target
+        reach = level
+        if self.size_target is not None:  # the range in the measure's own unit, read at the end position
+            during = [z for v, z in zip(values, a.sizes) if v >= TOP_SHARE * level and z is not None]
+            reach = float(np.median(during)) if during else 0.0
+            far = far and reach >= self.size_target
+        counted = wrong is None and far and hold >= self.hold_s - HOLD_GRACE_S
+        why = None if counted else WRONG_MOVEMENT if wrong else NOT_FAR_ENOUGH if not far else NOT_HELD
         if wrong is None:
-            self.best = max(self.best, level)
-        return Attempt(start=a.start, end=times[-1], counted=counted, hold_s=hold, range=max(level, 0.0),
+            self.best = max(self.best, reach)
+        return Attempt(start=a.start, end=times[-1], counted=counted, hold_s=hold, range=max(reach, 0.0),
                        peak=peak, why=why, wrong=wrong)
 
 
@@ -222,8 +238,9 @@ def _bump_width(t: np.ndarray, speed: np.ndarray, i: int) -> float:
     return float(t[b] - t[a]) + (float(t[1] - t[0]) if len(t) > 1 else 0.0)
 
 
-def plateau(times: list[float], values: list[float]) -> tuple[float, float]:
-    """(how long the end position was held, its level) of one movement in and out.
+def plateau(times: list[float], values: list[float], span: bool = False) -> Any:
+    """(how long the end position was held, its level) of one movement in and out; with ``span`` also
+    (begin, end) of the hold.
 
     The way in and the way out are the movement's two quick stretches: the fastest reading on the way
     up to the furthest point and the fastest on the way back. Each way is centred on its fastest
@@ -235,7 +252,8 @@ def plateau(times: list[float], values: list[float]) -> tuple[float, float]:
     t = np.asarray(times, dtype=float)
     y = np.asarray(values, dtype=float)
     if len(t) < 3:
-        return 0.0, max(0.0, float(y.max())) if len(y) else 0.0
+        level = max(0.0, float(y.max())) if len(y) else 0.0
+        return (0.0, level, (0.0, -1.0)) if span else (0.0, level)
     speed = _speeds(t, y)
     top = int(np.argmax(y))
     i_in = int(np.argmax(speed[:top + 1]))
@@ -250,4 +268,4 @@ def plateau(times: list[float], values: list[float]) -> tuple[float, float]:
         end = float(t[i_out]) - BUMP_TO_WAY * _bump_width(t, -speed, i_out) / 2
     held = (t >= begin) & (t <= end)
     level = float(np.median(y[held])) if held.any() else float(y[top])
-    return max(0.0, end - begin), level
+    return (max(0.0, end - begin), level, (begin, end)) if span else (max(0.0, end - begin), level)
