@@ -69,6 +69,7 @@ def test_exercise_errors_are_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[exercise]]\nname = "chin_tuck"\nholds = 3\n', encoding="utf-8")
     cases.append((["exercise", str(bad)], "unknown key holds"))
+    cases.append((["exercise", "chin_tuck", "--keep-program", "--per-week", "30"], "--per-week 30 is not allowed"))
     for argv, said in cases:
         r = run_cli(*argv, "--source", str(CUT), "--no-window")
         assert r.returncode == 2, (argv, r.stderr)

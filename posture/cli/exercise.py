@@ -45,8 +45,10 @@ def exercise_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.Arg
     p.add_argument("what", metavar="NAME|PROGRAM", nargs="?",
                    help=_("an exercise or a program file; none: the person's kept program"))
     p.add_argument("--keep-program", action="store_true",
-                   help=_("keep the program file as the person's program (then: posture-monitor exercise --person "
-                          "NAME starts it) and stop"))
+                   help=_("keep the program file (or the exercise with --sets/--reps/--hold/--target) as the "
+                          "person's program (then: posture-monitor exercise --person NAME starts it) and stop"))
+    p.add_argument("--per-week", type=int, metavar="N",
+                   help=_("with --keep-program: how many times a week the program is to be done (for the report)"))
     p.add_argument("--no-history", action="store_true", help=_("keep nothing of these sets in the history"))
     p.add_argument("--sets", type=int, metavar="N", help=_("sets of the exercise (default 1)"))
     p.add_argument("--reps", type=int, metavar="N", help=_("repetitions a set (default: the exercise's)"))
@@ -222,10 +224,21 @@ def exercise_main(args: argparse.Namespace) -> int:
         from ..storage.exercises import load_program, save_program
 
         if args.keep_program:
-            if not args.what or args.what in EXERCISE:
-                raise ConfigError(_("--keep-program needs a program file"))
-            program = read_program(args.what)
-            plans(args, program)  # every exercise in it is checked before it is kept
+            if not args.what:
+                raise ConfigError(_("--keep-program needs a program file or an exercise"))
+            if args.what in EXERCISE:  # a program of one exercise, from the options
+                item = {"name": args.what, **{k: v for k, v in (("sets", args.sets), ("reps", args.reps),
+                                                                   ("hold_s", args.hold), ("target", args.target))
+                                              if v is not None}}
+                program = {"exercise": [item]}
+            else:
+                program = read_program(args.what)
+            if args.per_week is not None:
+                if not 1 <= args.per_week <= 21:
+                    raise ConfigError(_("--per-week {value} is not allowed: use a number from 1 to 21").format(
+                        value=args.per_week))
+                program["per_week"] = args.per_week
+            plans(argparse.Namespace(what=None, sets=None, reps=None, hold=None, target=None), program)  # checked
             save_program(settings.data_path, person, program)
             print(_("kept as the program of {person}: posture-monitor exercise{who} starts it").format(
                 person=person, who=f" --person {settings.person}" if settings.person else ""))
