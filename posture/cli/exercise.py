@@ -269,7 +269,7 @@ def exercise_main(args: argparse.Namespace) -> int:
         live = source.live or isinstance(source, RealtimeSource)
         sound = SoundChannel() if settings.notify.sound and live else None
         keep = None
-        if not args.no_history:
+        if settings.history and not args.no_history:  # history = false in the settings keeps nothing either
             import time
 
             from ..storage.exercises import store_set
