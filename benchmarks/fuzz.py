@@ -759,10 +759,37 @@ def run_case_family(rng: random.Random, fields: Fields) -> Case:
     return Case("run " + " ".join(sets[1::2]), "run", tuple(base + sets), in_process=False, loads_model=True)
 
 
+def exercise_case(rng: random.Random) -> Case:
+    """The exercise command: bad exercises, counts, holds, targets and program files."""
+    value = rng.choice(_numbers() + ["0", "-1", "51", "1e9", "x", "", "\u00b2", "3.5"])
+    choice = rng.random()
+    files: tuple[FileSpec, ...] = ()
+    if choice < 0.4:
+        flag = rng.choice(["--sets", "--reps", "--hold", "--target", "--per-week"])
+        exercise = rng.choice(["chin_tuck", "shoulder_squeeze", "sit_tall", "neck_side_bend"])
+        argv = ["exercise", exercise, f"{flag}={value}"] + (["--keep-program"] if flag == "--per-week" else [])
+        name = f"exercise {flag} {_short(value)}"
+    elif choice < 0.55:
+        what = rng.choice(["push_up", "CHIN_TUCK", "x" * 300, f"{TMP}/missing.toml", "\u00b2", "chin_tuck.toml", TMP])
+        argv, name = ["exercise", what], f"exercise {_short(what)}"
+    else:
+        text = rng.choice([
+            f'[[exercise]]\nname = "chin_tuck"\nsets = {value or 0}\n', f'per_week = {value or 0}\n[[exercise]]\nname = "sit_tall"\n',
+            '[[exercise]]\nname = 5\n', "exercise = 3\n", '[exercise]\nname = "chin_tuck"\n', "",
+            f'[[exercise]]\nname = "chin_tuck"\nhold_s = "{value}"\n', "[[exercise]]\n" * 2000, "not toml [",
+            '[[exercise]]\nname = "neck_side_bend"\nreps = 1e400\n', '[[exercise]]\nname = "chin_tuck"\nrepz = 3\n',
+            '[[exercise]]\nname = "chin_tuck"\n[[exercise]]\nname = "sit_tall"\ntarget = -2\n'])
+        files = (FileSpec("p.toml", "text", text),)
+        argv = ["exercise", f"{TMP}/p.toml"] + (["--keep-program"] if rng.random() < 0.5 else [])
+        name = f"exercise program {_short(text.splitlines()[-1] if text else '(empty)')}"
+    argv = _maybe_dutch(rng, argv + ["--data-dir", f"{TMP}/data"] + _missing_source())
+    return Case(name, "exercise", tuple(argv), files)
+
+
 # Weights of the families among the generated cases (before the must-have cases below).
 FAMILIES: tuple[tuple[str, int], ...] = (
     ("flag", 16), ("set", 22), ("config", 16), ("source", 10), ("model", 3), ("select", 13), ("history-rows", 14),
-    ("data-dir", 5), ("run", 1),
+    ("data-dir", 5), ("run", 1), ("exercise", 6),
 )
 
 
@@ -848,6 +875,7 @@ def generate(seed: int, n: int) -> list[Case]:
         "history-rows": history_case,
         "data-dir": data_dir_case,
         "run": lambda r: run_case_family(r, fields),
+        "exercise": exercise_case,
     }
     cases = must_cases()[:n]
     names, weights = zip(*FAMILIES)

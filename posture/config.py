@@ -419,8 +419,10 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 MAX_CONFIG_BYTES = 1_000_000  # a settings file is a few kB; anything near this is not one
 STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'")  # a one-line TOML string (its dots are no keys)
-# A dotted key of 32 parts or more (the settings nest 3 deep: rules.lean.limit).
-DEEP_KEY = re.compile(r"(?:[A-Za-z0-9_\-\"']+[ \t]*\.[ \t]*){32}")
+# A dotted key of 32 parts or more (the settings nest 3 deep: rules.lean.limit). A match starts only where
+# a key does, not inside a long run of letters or digits: that made the search quadratic (a 100000-digit
+# number took a minute).
+DEEP_KEY = re.compile(r"(?<![A-Za-z0-9_\-\"'])(?:[A-Za-z0-9_\-\"']+[ \t]*\.[ \t]*){32}")
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from rich.console import Console
 
 from .. import __version__
 from ..config import VIEWS, read_toml
-from ..errors import ConfigError, PostureError
+from ..errors import ConfigError, PostureError, brief
 from ..exercise.catalogue import EXERCISE, EXERCISES
 from ..exercise.coach import UNITS, Coach, SetPlan, SetResult, attempt_text, rep_record
 from ..exercise.counter import Attempt
@@ -75,11 +75,19 @@ def _number(table: dict[str, Any], key: str, where: str, default: float | int) -
     value = table.get(key, default)
     low, high = LIMITS[key]
     kind = int if key in ("sets", "reps") else float
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
-            or not math.isfinite(value) or not low <= value <= high:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or isinstance(value, int))
+    if not number or not (low <= value <= high and (isinstance(value, int) or math.isfinite(value))):
         raise ConfigError(_("{where}: {key} = {value} is not allowed: use a number from {low:g} to {high:g}").format(
-            where=where, key=key, value=str(value)[:40], low=low, high=high))
+            where=where, key=key, value=brief(value, 40), low=low, high=high))
     return kind(value)
+
+
+def _is_file(path: str) -> bool:
+    """Whether a name is a file (a name too long to be one is not)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def read_program(path: str) -> dict[str, Any]:
@@ -111,11 +119,11 @@ def plans(args: argparse.Namespace, program: dict[str, Any] | None = None) -> li
         tables = program["exercise"]
     elif args.what in EXERCISE:
         tables = [{"name": args.what}]
-    elif args.what.endswith(".toml") or Path(args.what).is_file():
+    elif args.what.endswith(".toml") or _is_file(args.what):
         tables = read_program(args.what)["exercise"]
     else:
         raise ConfigError(_("no exercise or program {what}: the exercises are {names}").format(
-            what=args.what[:60], names=", ".join(e.id for e in EXERCISES)))
+            what=brief(args.what), names=", ".join(e.id for e in EXERCISES)))
     out: list[SetPlan] = []
     for table in tables:
         name = table.get("name")
@@ -236,7 +244,7 @@ def exercise_main(args: argparse.Namespace) -> int:
             if args.per_week is not None:
                 if not 1 <= args.per_week <= 21:
                     raise ConfigError(_("--per-week {value} is not allowed: use a number from 1 to 21").format(
-                        value=args.per_week))
+                        value=brief(args.per_week)))
                 program["per_week"] = args.per_week
             plans(argparse.Namespace(what=None, sets=None, reps=None, hold=None, target=None), program)  # checked
             save_program(settings.data_path, person, program)
