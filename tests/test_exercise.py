@@ -65,7 +65,7 @@ def test_exercise_errors_are_one_line(tmp_path: Path) -> None:
     ]
     program = tmp_path / "program.toml"
     program.write_text('[[exercise]]\nname = "chin_tuck"\nsets = "two"\n', encoding="utf-8")
-    cases.append((["exercise", str(program)], "sets = two is not allowed"))
+    cases.append((["exercise", str(program)], "sets = 'two' is not allowed"))
     bad = tmp_path / "bad.toml"
     bad.write_text('[[exercise]]\nname = "chin_tuck"\nholds = 3\n', encoding="utf-8")
     cases.append((["exercise", str(bad)], "unknown key holds"))

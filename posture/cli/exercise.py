@@ -25,7 +25,7 @@ from rich.console import Console
 
 from .. import __version__
 from ..config import VIEWS, read_toml
-from ..errors import ConfigError, PostureError, brief
+from ..errors import ConfigError, PostureError, brief, brief_text
 from ..exercise.catalogue import EXERCISE, EXERCISES
 from ..exercise.coach import UNITS, Coach, SetPlan, SetResult, attempt_text, rep_record
 from ..exercise.counter import Attempt
@@ -123,7 +123,7 @@ def plans(args: argparse.Namespace, program: dict[str, Any] | None = None) -> li
         tables = read_program(args.what)["exercise"]
     else:
         raise ConfigError(_("no exercise or program {what}: the exercises are {names}").format(
-            what=brief(args.what), names=", ".join(e.id for e in EXERCISES)))
+            what=brief_text(args.what), names=", ".join(e.id for e in EXERCISES)))
     out: list[SetPlan] = []
     for table in tables:
         name = table.get("name")

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import PostureError, brief, brief_text
+from ..errors import PostureError, brief_text
 from ..i18n import LANGUAGES, _, ngettext
 from ..paths import open_for_writing
 from ..storage import queries as q
@@ -198,7 +198,7 @@ def report_main(args: argparse.Namespace) -> int:
             if not last:
                 others = q.people(conn)
                 raise HistoryError(_("nothing recorded for {person} (people in the history: {people})").format(
-                    person=brief(person), people=brief(", ".join(others) or "-", 200)))
+                    person=brief_text(person), people=brief_text(", ".join(others) or "-", 200)))
             selection = q.Selection(person=person, sessions=(last[0].id,))
         page = build(conn, path, ReportRequest(person, selection, tuple(args.compare) if args.compare else None))
     finally:

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from .. import __version__
 from ..clinical import CVA_CUTOFF_DEG, CVA_GOOD_DEG
-from ..errors import brief
+from ..errors import brief_text
 from ..i18n import _, language
 from ..problems import KINDS, PROBLEM
 from ..storage import queries as q
@@ -319,12 +319,12 @@ def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.dat
         found = {s.id: s for s in q.find_sessions(conn, q.Selection(person=req.person, sessions=req.compare))}
         missing = [i for i in req.compare if i not in found]
         if missing:
-            raise HistoryError(_("no session {id} for {person}").format(id=missing[0], person=brief(req.person)))
+            raise HistoryError(_("no session {id} for {person}").format(id=missing[0], person=brief_text(req.person)))
         sessions = [found[i] for i in req.compare]
     else:
         sessions = q.find_sessions(conn, req.selection)
         if not sessions:
-            raise HistoryError(_("nothing recorded for {person} in what was asked").format(person=brief(req.person)))
+            raise HistoryError(_("nothing recorded for {person} in what was asked").format(person=brief_text(req.person)))
     facts = [read_facts(conn, s) for s in sessions]
     now = now or dt.datetime.now()
     page = Page(_("Posture report: {person}").format(person=req.person))
