@@ -305,6 +305,31 @@ class App:
             self._source_open = False
             self.pipeline.gap(self.now())
 
+    def _stop_on_signals(self) -> dict[int, object]:
+        """Ctrl+C and SIGTERM also ask the loop to stop, before they raise as they always did: a signal
+        that lands while Python runs a finalizer (a MediaPipe image's ``__del__``) has its
+        KeyboardInterrupt swallowed there, and the run would go on to the end with exit code 0.
+        Only in the main thread (in the tray's worker thread Qt's side handles them); returns what to
+        restore."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous: dict[int, object] = {}
+
+        def stop(signum: int, frame: object) -> None:
+            self.request_stop(interrupted=True)
+            handler = previous.get(signum)
+            if callable(handler):  # the command line's own (SIGTERM: exit 143), or Python's KeyboardInterrupt
+                handler(signum, frame)
+            else:
+                raise KeyboardInterrupt
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, stop)
+        return previous
+
     def run(self) -> RunResult:
         """Analyse until the source ends, the user quits or Ctrl+C; sinks are always closed."""
         frames = 0
@@ -313,6 +338,7 @@ class App:
         error: PostureError | None = None
         if self.calibrate_only:
             self.start_calibration()
+        restore = self._stop_on_signals()
         try:
             while not self._stop:
                 self._run_posted()
@@ -349,6 +375,10 @@ class App:
         except PostureError as exc:  # an output failed or a calibration was refused: stop cleanly
             error = exc
         finally:
+            import signal
+
+            for signum, handler in restore.items():
+                signal.signal(signum, handler)  # type: ignore[arg-type]
             final = self.pipeline.finish(self._last_t) if self._last_t is not None else []
             for sink in self.sinks:
                 try:
