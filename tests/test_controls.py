@@ -236,3 +236,25 @@ def test_e_starts_an_exercise_set_in_the_window_and_e_again_stops_it(demo_landma
     [(exercise, view)] = conn.execute("SELECT exercise, view FROM exercise_sets").fetchall()
     conn.close()
     assert (exercise, view) == ("chin_tuck", "side")
+
+
+def test_a_counted_repetition_chimes_with_a_camera() -> None:
+    from types import SimpleNamespace
+
+    from posture.exercise.coach import SetResult
+    from posture.exercise.counter import Attempt
+    from posture.sinks.alerts import SoundChannel
+
+    played: list[int] = []
+    said: list[str] = []
+    app = SimpleNamespace(pipeline=SimpleNamespace(settings=load_settings(None, {"source": "0"})),
+                          source=SimpleNamespace(live=True), status=lambda message, fade_s=0.0: said.append(message))
+    controls = Controls(app)  # type: ignore[arg-type]
+    controls._chime = SoundChannel(backend=SimpleNamespace(play=lambda data, rate: played.append(len(data))))
+    result = SetResult("chin_tuck", None, "front", "cm", 1.2, 3.0, 10, started=0.0)
+    counted = Attempt(0.0, 8.0, True, 3.1, 2.4, 2.6)
+    result.attempts.append(counted)
+    controls._exercise_attempt(result, counted, 1)
+    controls._exercise_attempt(result, Attempt(9.0, 15.0, False, 0.5, 2.0, 2.2, why="not held"), 2)
+    assert len(played) == 1 and played[0] > 0  # one chime: the counted repetition only
+    assert said[0].startswith("repetition 1 of 10 counted") and said[1].startswith("attempt 2 not counted")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..config import PROFILES, Settings
 from ..errors import CalibrationError
@@ -55,6 +55,7 @@ class Controls:
         self.snooze_end_wall: dt.datetime | None = None
         self.view = LiveView(app, self)
         self.coach: Coach | None = None  # an exercise session's coach (posture-monitor exercise)
+        self._chime: Any = None  # the sound of a counted repetition (made on first use)
 
     def handle_key(self, key: str) -> None:
         """A key from the live window."""
@@ -189,7 +190,14 @@ class Controls:
     def _exercise_attempt(self, result, attempt, number) -> None:  # noqa: ANN001
         from ..exercise.coach import attempt_text
 
-        self.status(attempt_text(result, attempt, number))
+        text = attempt_text(result, attempt, number)
+        self.status(text)
+        if attempt.counted and self.app.pipeline.settings.notify.sound and self.app.source.live:
+            if self._chime is None:
+                from ..sinks.alerts import SoundChannel
+
+                self._chime = SoundChannel()
+            self._chime.notify(_("Posture"), text)  # a counted repetition chimes, as in the exercise command
 
     def _exercise_set(self, result) -> None:  # noqa: ANN001
         import time
