@@ -18,10 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import ImageGrab
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.screenshot_window import start_xvfb  # noqa: E402
+from tools.screenshot_window import save_window_and_quit, start_xvfb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CUT = ROOT / "tests" / "data" / "clips" / "exercise_side_cut.mp4"
@@ -55,12 +53,7 @@ def main() -> None:
                     window = subprocess.run(["xdotool", "search", "--name", "^posture$"], capture_output=True,
                                             text=True, env=env).stdout.split()
                 time.sleep(HOLDING_AT_S)
-                shot = ImageGrab.grab(xdisplay=f":{args.display}")
-                box = shot.getbbox()
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                (shot.crop(box) if box else shot).save(args.out)
-                print(f"wrote {args.out}")
-                subprocess.run(["xdotool", "search", "--name", "^posture$", "key", "q"], env=env, capture_output=True)
+                save_window_and_quit(args.display, args.out, env)
                 proc.wait(timeout=30)
             finally:
                 if proc.poll() is None:

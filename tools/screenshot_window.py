@@ -44,6 +44,17 @@ def start_xvfb(number: int, size: str) -> subprocess.Popen[bytes]:
                 time.sleep(0.1)
 
 
+def save_window_and_quit(display: int, out: Path, env: dict[str, str]) -> None:
+    """Save the live window (the only thing on an otherwise black screen) as a PNG, then press its q key."""
+    shot = ImageGrab.grab(xdisplay=f":{display}")
+    box = shot.getbbox()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (shot.crop(box) if box else shot).save(out)
+    print(f"wrote {out} ({shot.width}x{shot.height} screen)")
+    if shutil.which("xdotool"):
+        subprocess.run(["xdotool", "search", "--name", "^posture$", "key", "q"], env=env, capture_output=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "window.png")
@@ -91,14 +102,7 @@ def main() -> None:
                         break
                 else:
                     sys.exit("error: the demo raised no alert in time")
-                shot = ImageGrab.grab(xdisplay=f":{args.display}")
-                box = shot.getbbox()  # the window sits at the top left of an empty screen
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                (shot.crop(box) if box else shot).save(args.out)
-                print(f"wrote {args.out} ({shot.width}x{shot.height} screen)")
-                if shutil.which("xdotool"):
-                    subprocess.run(["xdotool", "search", "--name", "^posture$", "key", "q"], env=env,
-                                   capture_output=True)
+                save_window_and_quit(args.display, args.out, env)
                 proc.wait(timeout=30)
             finally:
                 if proc.poll() is None:
