@@ -46,7 +46,8 @@ def test_the_hold_is_the_time_between_the_way_in_and_the_way_out(way_s: float) -
         for ti, yi in zip(t, y):
             counter.step(float(ti), float(yi))
             smoothed.append(counter.value)
-        measured, level = plateau(list(t), smoothed)
+        shape = plateau(list(t), smoothed)
+        measured, level = shape.hold_s, shape.level
         assert measured == pytest.approx(hold, abs=0.5)
         assert level == pytest.approx(2.5, abs=0.3)
 
@@ -74,6 +75,18 @@ def test_why_an_attempt_did_not_count() -> None:
                                                       (False, WRONG_MOVEMENT)]
     assert attempts[1].hold_s == pytest.approx(1.0, abs=0.4)
     assert attempts[2].wrong == "nod"
+
+
+@pytest.mark.parametrize("way_s", [1.0, 2.0])
+def test_a_hold_let_go_early_is_not_counted(way_s: float) -> None:
+    # The live countdown starts before the way in ends and sees the let-go only on the way out, so it
+    # runs ahead of the hold; a rep counts when it ran out, or when the movement's shape shows the hold.
+    # Neither may count half a hold: asked 3 s, 1.5 s is never counted, 2.7 s always (ten seeds of jitter).
+    for hold, counted in ((1.0, False), (1.5, False), (2.7, True), (3.0, True)):
+        for seed in range(10):
+            t, y = movement([(5.0, 2.5, hold)], 20.0, way_s=way_s, sway=0.2, jitter=0.1, seed=seed)
+            [attempt] = count(t, y, target=1.2, hold_s=3.0)
+            assert (attempt.counted, attempt.why) == (counted, None if counted else NOT_HELD), (hold, seed)
 
 
 def test_a_wrong_movement_spoils_a_rep_that_reaches_the_target() -> None:

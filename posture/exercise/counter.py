@@ -6,7 +6,8 @@ Plain arithmetic, no pictures: tested on made-up movements, measured on the rend
 
 An attempt starts when the movement passes half the target (or a wrong movement lasts), and ends
 when the body is back near the start position. Then it is judged: counted when the target was
-reached and the end position held long enough without a wrong movement; otherwise the first of
+reached and the end position held long enough (by the movement's shape or by the live countdown)
+without a wrong movement; otherwise the first of
 "wrong movement", "not far enough", "not held" says why. Its range is the movement at the end
 position (the median of the readings near the top), its hold the time spent there.
 
@@ -21,7 +22,6 @@ import math
 
 import numpy as np
 from dataclasses import dataclass, field
-from typing import Any
 
 START_SHARE = 0.5  # an attempt starts when the movement passes this share of the target
 RETURN_SHARE = 0.3  # ... and ends when it is back under this share of the target, or of its own peak
@@ -31,8 +31,15 @@ HOLD_GRACE_S = 0.5  # a hold this much short of the asked time still counts (the
 WRONG_MIN_S = 0.6  # a wrong movement must last this long to count (not one noisy reading)
 SETTLE_S = 0.3  # the body must stay back this long before the attempt ends (no flicker at the edge)
 MIN_ATTEMPT_S = 1.0  # shorter excursions without a wrong movement are noise, not attempts
-ARRIVED_SHARE = 0.95  # live: the end position is reached at this share of the attempt's peak so far ...
-LET_GO_SHARE = 0.9  # ... and left under this share (or under the target)
+# Live, for the countdown: the end position is reached at ARRIVED_SHARE of the attempt's furthest point
+# so far, and left under LET_GO_SHARE of it or LET_GO_TARGET_SHARE of the target. The band between is
+# wide because the jitter of a head's landmarks is a tenth of a chin tuck's way: a narrower band lets go
+# in the middle of a hold. On a clean 2 s way in and out the countdown so runs about 1 s ahead of the
+# hold (it starts 0.4 s before the way in ends and sees the let-go 0.7 s into the way out); judged at
+# the end, a hold of 2 s of the 3 s asked then counts, one of 1.5 s not (tests/test_exercise_counter.py).
+ARRIVED_SHARE = 0.9
+LET_GO_SHARE = 0.75
+LET_GO_TARGET_SHARE = 0.8
 LIVE_MARGIN_S = 0.3  # the countdown asks this much longer than the hold, so that what it lets go counts
 PRE_ROLL_S = 3.0  # readings kept from before an attempt starts (the start of its way in)
 POST_ROLL_S = 1.0  # readings taken after the body is back, before the attempt is judged (the end of its way out)
@@ -92,6 +99,7 @@ class RepCounter:
         self._recent: collections.deque[tuple[float, float, float | None]] = collections.deque()
         self._rest: float | None = None  # the lowest reading since the last attempt (where this one starts from)
         self.best = 0.0  # the furthest any attempt went (its range)
+        self._ways: list[float] = []  # how long the set's ways in and out took (plateau)
 
     # -- live -----------------------------------------------------------------------------------
 
@@ -161,7 +169,8 @@ class RepCounter:
         peak = max(attempt.values)
         if self._arrived is None and v >= self.target and v >= ARRIVED_SHARE * peak:
             self._arrived = t
-        elif self._arrived is not None and self._let_go is None and (v < self.target or v < LET_GO_SHARE * peak):
+        elif self._arrived is not None and self._let_go is None and (
+                v < LET_GO_TARGET_SHARE * self.target or v < LET_GO_SHARE * peak):
             self._let_go = t
         back = v < max(RETURN_SHARE * self.target, RETURN_PEAK_SHARE * peak) and not (wrong_is_attempt and
                                                                                         self._wrong_since)
@@ -194,24 +203,32 @@ class RepCounter:
         out = [ti for ti, v in zip(times, values) if v >= START_SHARE * self.target]
         if wrong is None and (not out or out[-1] - out[0] < MIN_ATTEMPT_S):
             return None  # a flicker, not an attempt
-        hold, level, (begin, end) = plateau(times, values, span=True)
-        self._live_held(times[-1])
+        shape = plateau(times, values, self._ways)
+        hold, level = shape.hold_s, shape.level
+        counted_down = self._live_held(times[-1])
         far = level >= self.target
         reach = level
         if self.size_target is not None:  # the range in the measure's own unit, read at the end position
             during = [z for v, z in zip(values, a.sizes) if v >= TOP_SHARE * level and z is not None]
             reach = float(np.median(during)) if during else 0.0
             far = far and reach >= self.size_target
-        counted = wrong is None and far and hold >= self.hold_s - HOLD_GRACE_S
+        # Held: as the movement's shape shows, or until the countdown said to let go (what the person was
+        # told to follow; a head's landmarks can drift during a hold, so that the shape reads it short).
+        held = hold >= self.hold_s - HOLD_GRACE_S or counted_down >= self.hold_s + LIVE_MARGIN_S
+        counted = wrong is None and far and held
         why = None if counted else WRONG_MOVEMENT if wrong else NOT_FAR_ENOUGH if not far else NOT_HELD
         if wrong is None:
             self.best = max(self.best, reach)
+        if wrong is None and far:  # the set's pace: from the movements that were the exercise
+            self._ways.extend(shape.ways)
         return Attempt(start=a.start, end=times[-1], counted=counted, hold_s=hold, range=max(reach, 0.0),
                        peak=peak, why=why, wrong=wrong)
 
 
 SLOPE_HALF_S = 0.2  # the speed at a reading: the slope of a line through the readings this long either side
 BUMP_TO_WAY = 1.5  # a way's length over the width of its speed's bump at half height (a sine bump: 3/2)
+CENTRE_NEAR_S = 0.3  # a way's centre: its fastest moment this near to where it passes half-way
+EDGE_S = 1.0  # the rest before and after an attempt: its first and last readings over this long
 
 
 def _speeds(t: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -227,7 +244,11 @@ def _speeds(t: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _bump_width(t: np.ndarray, speed: np.ndarray, i: int) -> float:
-    """The time around reading i during which the speed stays above half of its value there."""
+    """The width at half height of the speed's bump that reading i is on (from its top)."""
+    while i > 0 and speed[i - 1] > speed[i]:
+        i -= 1
+    while i < len(speed) - 1 and speed[i + 1] > speed[i]:
+        i += 1
     half = speed[i] / 2
     a = i
     while a > 0 and speed[a - 1] > half:
@@ -238,34 +259,76 @@ def _bump_width(t: np.ndarray, speed: np.ndarray, i: int) -> float:
     return float(t[b] - t[a]) + (float(t[1] - t[0]) if len(t) > 1 else 0.0)
 
 
-def plateau(times: list[float], values: list[float], span: bool = False) -> Any:
-    """(how long the end position was held, its level) of one movement in and out; with ``span`` also
-    (begin, end) of the hold.
+def _half_way(t: np.ndarray, y: np.ndarray, top: int) -> tuple[float | None, float | None]:
+    """When the movement passed half-way between the rest and the end position: last on the way in
+    before its furthest point, first on the way out after it (None where it did not)."""
+    rest_in = float(np.median(y[t <= t[0] + EDGE_S]))
+    rest_out = float(np.median(y[t >= t[-1] - EDGE_S]))
+    level = float(np.median(y[y >= rest_in + TOP_SHARE * (y[top] - rest_in)]))
+    up, down = (rest_in + level) / 2, (rest_out + level) / 2
+    t_in = t_out = None
+    i = top
+    while i > 0 and y[i - 1] >= up:
+        i -= 1
+    if i > 0:
+        t_in = float(t[i - 1] + (up - y[i - 1]) / (y[i] - y[i - 1]) * (t[i] - t[i - 1]))
+    j = top
+    while j < len(y) - 1 and y[j + 1] >= down:
+        j += 1
+    if j < len(y) - 1:
+        t_out = float(t[j] + (y[j] - down) / (y[j] - y[j + 1]) * (t[j + 1] - t[j]))
+    return t_in, t_out
 
-    The way in and the way out are the movement's two quick stretches: the fastest reading on the way
-    up to the furthest point and the fastest on the way back. Each way is centred on its fastest
-    moment (an S-shaped way is fastest half-way) and lasts 1.5 times the width of its speed bump at
-    half height; the hold is the time from the end of the way in to the start of the way out. The
-    slow sway of a body at rest or holding (breathing, small shifts) hardly moves the speed, so it
-    does not stretch or cut the hold as reading off where a swaying curve crosses a line would. The
+
+def _fastest(t: np.ndarray, speed: np.ndarray, among: np.ndarray, near: float | None) -> int:
+    """The fastest reading among ``among`` (indices; speed signed the way's way), within
+    CENTRE_NEAR_S of ``near`` where there is one."""
+    close = among[np.abs(t[among] - near) <= CENTRE_NEAR_S + 1e-9] if near is not None else among
+    pick = close if len(close) else among
+    return int(pick[np.argmax(speed[pick])])
+
+
+@dataclass
+class Plateau:
+    """How one movement in and out went: the hold (from ``begin`` to ``end``), its level, and how long
+    its ways in and out took (as seen; for the set's later movements)."""
+
+    hold_s: float
+    level: float
+    begin: float
+    end: float
+    ways: list[float]
+
+
+def plateau(times: list[float], values: list[float], earlier_ways: list[float] | None = None) -> Plateau:
+    """How long the end position of one movement in and out was held, and at what level.
+
+    The way in and the way out are the movement's two quick stretches. Each is centred on its fastest
+    moment near where it passes half-way between the rest and the end position (an S-shaped way is
+    fastest half-way; a camera's jitter or a drift during the hold can make a faster moment elsewhere),
+    and lasts 1.5 times the width of its speed bump at half height. A bump's width is the least
+    certain of these (a slow drift in the hold or jitter on the way widens or splits it), so the median
+    of this movement's ways and ``earlier_ways`` (the set's earlier ones) is taken: one person in one
+    set moves at much the same pace. The hold is the
+    time from the end of the way in to the start of the way out; slow sway hardly moves the speed, so
+    it does not stretch or cut the hold as reading off where a swaying curve crosses a line would. The
     level is the median reading during the hold (the furthest point where there was none)."""
     t = np.asarray(times, dtype=float)
     y = np.asarray(values, dtype=float)
     if len(t) < 3:
-        level = max(0.0, float(y.max())) if len(y) else 0.0
-        return (0.0, level, (0.0, -1.0)) if span else (0.0, level)
+        return Plateau(0.0, max(0.0, float(y.max())) if len(y) else 0.0, 0.0, -1.0, [])
     speed = _speeds(t, y)
     top = int(np.argmax(y))
-    i_in = int(np.argmax(speed[:top + 1]))
-    i_out = top + int(np.argmin(speed[top:]))
-    if speed[i_in] <= 0:  # no way in seen (it began before the readings)
-        begin = float(t[0])
-    else:
-        begin = float(t[i_in]) + BUMP_TO_WAY * _bump_width(t, speed, i_in) / 2
-    if speed[i_out] >= 0:  # no way out seen (the set ended while holding)
-        end = float(t[-1])
-    else:
-        end = float(t[i_out]) - BUMP_TO_WAY * _bump_width(t, -speed, i_out) / 2
+    half_in, half_out = _half_way(t, y, top)
+    i_in = _fastest(t, speed, np.arange(0, top + 1), half_in)
+    i_out = _fastest(t, -speed, np.arange(top, len(t)), half_out)
+    seen_in, seen_out = speed[i_in] > 0, speed[i_out] < 0  # else the way began before the readings / the set
+    own = ([BUMP_TO_WAY * _bump_width(t, speed, i_in)] if seen_in else []) + \
+          ([BUMP_TO_WAY * _bump_width(t, -speed, i_out)] if seen_out else [])  # ended while holding
+    pool = list(earlier_ways or []) + own
+    way = float(np.median(pool)) if pool else 0.0
+    begin = float(t[i_in]) + way / 2 if seen_in else float(t[0])
+    end = float(t[i_out]) - way / 2 if seen_out else float(t[-1])
     held = (t >= begin) & (t <= end)
     level = float(np.median(y[held])) if held.any() else float(y[top])
-    return (max(0.0, end - begin), level, (begin, end)) if span else (max(0.0, end - begin), level)
+    return Plateau(max(0.0, end - begin), level, begin, end, own)
