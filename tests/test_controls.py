@@ -248,7 +248,7 @@ def test_a_counted_repetition_chimes_with_a_camera() -> None:
     played: list[int] = []
     said: list[str] = []
     app = SimpleNamespace(pipeline=SimpleNamespace(settings=load_settings(None, {"source": "0"})),
-                          source=SimpleNamespace(live=True), status=lambda message, fade_s=0.0: said.append(message))
+                          source=SimpleNamespace(live=True), sinks=[], status=lambda message, fade_s=0.0: said.append(message))
     controls = Controls(app)  # type: ignore[arg-type]
     controls._chime = SoundChannel(backend=SimpleNamespace(play=lambda data, rate: played.append(len(data))))
     result = SetResult("chin_tuck", None, "front", "cm", 1.2, 3.0, 10, started=0.0)

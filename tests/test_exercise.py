@@ -115,7 +115,9 @@ def test_a_kept_program_runs_with_one_command_and_its_sets_reach_the_report(tmp_
     assert r.returncode == 0, r.stderr
     page = out.read_text(encoding="utf-8")
     section = page[page.index("<h2>Exercises</h2>"):]
-    assert "shoulder-blade squeeze" in section and "1 / 5" in section  # one set of the five a week asked
+    assert "shoulder-blade squeeze" in section and "days done / asked" in section
+    squeeze_row = section[section.index("shoulder-blade squeeze"):].split("</tr>")[0]
+    assert squeeze_row.count(">1 / 5<") == 2  # on one day of the five a week asked; one set of the five
     assert 'alt="Range of motion of each exercise' in section
     # Deleting the posture session keeps the exercises (and anna); --all for anna takes everything of hers.
     r = run_cli("history", "--person", "anna", "--data-dir", str(data), "--delete", "--session", "1")

@@ -185,3 +185,41 @@ def test_tray_menu_opens_todays_report_and_the_settings_file_and_starts_at_login
             proc.kill()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_exercise_now_from_the_tray_guides_a_set_in_the_window(tray: str, tmp_path: Path) -> None:
+    # The tray's "Exercise now" (Down 4 from the top) opens the live window with a set of the exercise
+    # against the problem that deviated most; the same item again stops it: the set is logged and kept.
+    env = {**cli_env(), "DISPLAY": tray}
+    data, log = tmp_path / "data", tmp_path / "tray.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.tray_session", str(tmp_path / "camera.json"), "--",
+                             "--background", "--fps", "5", "--skip-calibration", "--log", str(log), "--data-dir",
+                             str(data), "--person", "anna"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        icon = wait_until(lambda: _xdotool(env, "search", "--class", "^posture-tray$"), timeout_s=90)[0]
+        wait_until(lambda: log.exists() and log.read_text().count('"sample"') >= 10, timeout_s=90)
+        assert not _xdotool(env, "search", "--onlyvisible", "--name", "^posture$")  # no window in the background
+        open_menu_and_press(env, icon, *["Down"] * 4, "Return")
+        wait_until(lambda: _xdotool(env, "search", "--onlyvisible", "--name", "^posture$"), timeout_s=30)
+        # The coach records the start position (3 s), then says what to do: in the window and the log.
+        wait_until(lambda: "chin tuck: Sit upright and look ahead" in log.read_text(), timeout_s=60)
+        open_menu_and_press(env, icon, *["Down"] * 4, "Return")  # stop it
+        wait_until(lambda: '"type": "set"' in log.read_text(), timeout_s=30)
+        open_menu_and_press(env, icon, "Up", "Return")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    [done] = [json.loads(line) for line in log.read_text().splitlines() if '"type": "set"' in line]
+    # The phone clip has the head forward, so the chin tuck; watched from the front; nothing counted.
+    assert (done["exercise"], done["view"], done["reps_counted"]) == ("chin_tuck", "front", 0)
+    from posture.storage.db import connect, db_path
+
+    conn = connect(db_path(data), create=False)
+    rows = conn.execute("SELECT exercise, view FROM exercise_sets").fetchall()
+    conn.close()
+    assert rows == [("chin_tuck", "front")]

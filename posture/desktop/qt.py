@@ -210,6 +210,7 @@ class Desktop:
         self.failure: BaseException | None = None
         self.window = _LiveWindow(self, display, closes_session=not tray) if display is not None else None
         self.tray = self._make_tray() if tray else None
+        app.tray = self.tray is not None
         self.bridge.state.connect(self._on_state)
         self.bridge.finished.connect(self.qapp.quit)
         self.bridge.opened.connect(self._on_report)

@@ -70,6 +70,7 @@ class App:
         self.sleep = sleep
         self.pacer = BackgroundPacer(pipeline.settings.background_mode) if pipeline.settings.background else None
         self.paused = False
+        self.tray = False  # a tray icon drives the session too (its menu pauses and resumes)
         self.message = ""
         self.message_until = math.inf  # on the clock: when a transient message is gone from the window
         self._interrupted = False
@@ -183,6 +184,13 @@ class App:
         guide.recording = True
         self.start_calibration()
 
+    def paused_text(self) -> str:
+        """What a pause says: the camera is off, and how to resume (space in the window; the tray's menu
+        where the session has a tray icon)."""
+        if self.tray:
+            return _("paused: the camera is off (resume in the tray's menu, or with space in the window)")
+        return _("paused: the camera is off (space resumes)")
+
     def toggle_pause(self) -> None:
         """Pause (releasing a camera) or resume (opening it again)."""
         self.paused = not self.paused
@@ -192,7 +200,7 @@ class App:
                 self._source_open = False
             if self._last_t is not None:
                 self.pipeline.gap(self._last_t)
-            self.status(_("paused: the camera is off (space resumes)"))
+            self.status(self.paused_text())
         else:
             if not self._source_open and self.reopen is not None:
                 try:

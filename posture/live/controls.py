@@ -187,9 +187,18 @@ class Controls:
         except PostureError:
             return []
 
-    def _exercise_attempt(self, result, attempt, number) -> None:  # noqa: ANN001
-        from ..exercise.coach import attempt_text
+    def _log(self, record: dict[str, Any]) -> None:
+        """A record into the session's --log, where there is one (the exercise command's records)."""
+        from ..sinks.jsonlog import JsonLinesLog
 
+        for sink in self.app.sinks:
+            if isinstance(sink, JsonLinesLog):
+                sink.write(record)
+
+    def _exercise_attempt(self, result, attempt, number) -> None:  # noqa: ANN001
+        from ..exercise.coach import attempt_text, rep_record
+
+        self._log(rep_record(result, attempt, number))
         text = attempt_text(result, attempt, number)
         self.status(text)
         if attempt.counted and self.app.pipeline.settings.notify.sound and self.app.source.live:
@@ -205,6 +214,7 @@ class Controls:
         from ..errors import PostureError
         from ..storage.exercises import store_set
 
+        self._log(result.record())
         settings = self.app.pipeline.settings
         if not settings.history:
             return

@@ -265,20 +265,25 @@ def _exercise_section(page: Page, conn: sqlite3.Connection, person: str, since: 
         for exercise in sorted({s.exercise for s in mine}):
             done = [s for s in mine if s.exercise == exercise]
             asked = asked_sets.get(exercise, 0) * per_week if per_week and exercise in asked_sets else None
+            days = len({s.day for s in done})
             ranges = [s.best_range for s in done if s.best_range is not None]
             unit = done[-1].unit
             good = good_by_week.get(week)
-            rows.append([week.isoformat(), names[exercise], f"{len(done)}" + (f" / {asked}" if asked else ""),
+            rows.append([week.isoformat(), names[exercise],
+                         f"{days}" + (f" / {per_week}" if per_week and exercise in asked_sets else ""),
+                         f"{len(done)}" + (f" / {asked}" if asked else ""),
                          f"{sum(s.reps_counted for s in done)} / {sum(s.reps_asked for s in done)}",
                          _num(max(ranges)) + {"deg": "\u00b0", "%": "%"}.get(unit, " " + unit) if ranges else "-",
                          sum(s.wrong_movements for s in done),
                          _pct(good[0] / good[1]) if good and good[1] else "-"])
-    page.table([_("week of"), _("exercise"), _("sets done / asked"), _("repetitions counted / asked"),
+    page.table([_("week of"), _("exercise"), _("days done / asked"), _("sets done / asked"),
+                _("repetitions counted / asked"),
                 _("best range"), _("wrong movements"), _("good posture that week")], rows, numeric_from=2)
     page.add(exercise_plot(sets, [(w, (good_by_week[w][0] / good_by_week[w][1]) if good_by_week.get(w) and
                                    good_by_week[w][1] else None) for w in weeks],
                            names, {s.exercise: s.unit for s in sets}))
-    page.para(_("Sets asked: the program's sets times its sessions a week{program}. A repetition counts when it "
+    page.para(_("Days done: the days of the week with a set of the exercise, against the program's sessions a "
+                "week; sets asked: the program's sets times its sessions a week{program}. A repetition counts when it "
                 "went as far as its target and was held long enough without a wrong movement; the range is how "
                 "far it went from the start position (cm of the head's or ear's move back, degrees, or % of the "
                 "shoulder width). Beside it, the week's share of judged time in good posture from the "

@@ -53,7 +53,7 @@ class OverlayInfo:
     mirror: bool = False
     status: str = ""
     banner: str = ""
-    paused: bool = False
+    paused: str = ""  # e.g. "paused: the camera is off (space resumes)"; empty while running
     snoozed: str = ""  # e.g. "alerts snoozed until 14:30"
     good_share: float | None = None
     observed_s: float = 0.0
@@ -357,7 +357,7 @@ def _bottom_rows(obs: Observation, info: OverlayInfo, lm: Landmarks | None, w: i
             rows = wrap(info.banner, size, w - small)
         out.append((rows, size, "banner"))
     cue = info.exercise.cue if info.exercise is not None else ""
-    for text in (cue, info.snoozed, _("paused: the camera is off (space resumes)") if info.paused else ""):
+    for text in (cue, info.snoozed, info.paused):
         if text:
             out.append((wrap(text, small, w - small), small, "line"))
     if info.status and lm is not None and info.status_fade > 0:
