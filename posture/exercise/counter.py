@@ -309,10 +309,10 @@ def plateau(times: list[float], values: list[float], earlier_ways: list[float] |
     and lasts 1.5 times the width of its speed bump at half height. A bump's width is the least
     certain of these (a slow drift in the hold or jitter on the way widens or splits it), so the median
     of this movement's ways and ``earlier_ways`` (the set's earlier ones) is taken: one person in one
-    set moves at much the same pace. The hold is the
-    time from the end of the way in to the start of the way out; slow sway hardly moves the speed, so
-    it does not stretch or cut the hold as reading off where a swaying curve crosses a line would. The
-    level is the median reading during the hold (the furthest point where there was none)."""
+    set moves at much the same pace. The hold is the time from the end of the way in to the start of
+    the way out; slow sway hardly moves the speed, so it does not stretch or cut the hold as reading off
+    where a swaying curve crosses a line would. The level is the median reading during the hold (the
+    furthest point where there was none)."""
     t = np.asarray(times, dtype=float)
     y = np.asarray(values, dtype=float)
     if len(t) < 3:
@@ -322,9 +322,10 @@ def plateau(times: list[float], values: list[float], earlier_ways: list[float] |
     half_in, half_out = _half_way(t, y, top)
     i_in = _fastest(t, speed, np.arange(0, top + 1), half_in)
     i_out = _fastest(t, -speed, np.arange(top, len(t)), half_out)
-    seen_in, seen_out = speed[i_in] > 0, speed[i_out] < 0  # else the way began before the readings / the set
+    # No way in seen: it began before the readings; no way out: the set ended while holding.
+    seen_in, seen_out = speed[i_in] > 0, speed[i_out] < 0
     own = ([BUMP_TO_WAY * _bump_width(t, speed, i_in)] if seen_in else []) + \
-          ([BUMP_TO_WAY * _bump_width(t, -speed, i_out)] if seen_out else [])  # ended while holding
+          ([BUMP_TO_WAY * _bump_width(t, -speed, i_out)] if seen_out else [])
     pool = list(earlier_ways or []) + own
     way = float(np.median(pool)) if pool else 0.0
     begin = float(t[i_in]) + way / 2 if seen_in else float(t[0])

@@ -74,7 +74,8 @@ class LiveView:
         exercise = coach.view_info() if coach is not None else None
         return OverlayInfo(profile=settings.profile, mirror=bool(mirror), status=status, status_fade=fade,
                            exercise=exercise,
-                           banner=banner if settings.notify.banner else "", paused=self.app.paused_text() if self.app.paused else "",
+                           banner=banner if settings.notify.banner else "",
+                           paused=self.app.paused_text() if self.app.paused else "",
                            snoozed=self.controls.snooze_text(), good_share=pipeline.monitor.good_share,
                            observed_s=pipeline.monitor.present_s, show_help=self.controls.show_help, ghost=ghost,
                            keys=self.controls.keys(), neck_load=load, guide=guide, progress=progress)
