@@ -109,18 +109,18 @@ def test_a_flicker_and_missing_readings_are_not_attempts() -> None:
 
 
 def test_each_exercise_reads_its_own_movement_and_wrong_movements() -> None:
-    from posture.exercise.catalogue import EXERCISE, EXERCISES, SIDE_EAR_GAIN, exercise_for, side_measure
+    from posture.exercise.catalogue import EXERCISE, EXERCISES, exercise_for, side_measure
 
     start = {"face_z_cm": -46.0, "neck_flexion_deg": 2.0, "head_yaw_deg": 1.0, "head_tilt_deg": 0.5,
              "shoulder_width_px": 300.0, "shoulder_angle_deg": 50.0, "trunk_inclination_deg": 12.0,
-             "ear_forward_cm": 4.0, "head_forward_cm": 3.0}
+             "eyes_forward_cm": 6.0, "head_forward_cm": 3.0}
 
     def moved(**change: float) -> dict[str, float]:
         return {k: v + change.get(k, 0.0) for k, v in start.items()}
 
     tuck = EXERCISE["chin_tuck"]
     assert tuck.measures["front"].movement(moved(face_z_cm=-2.5), start) == pytest.approx(2.5)  # 2.5 cm further
-    assert tuck.measures["side"].movement(moved(ear_forward_cm=-2.0), start) == pytest.approx(2.0 * SIDE_EAR_GAIN)
+    assert tuck.measures["side"].movement(moved(eyes_forward_cm=-2.0), start) == pytest.approx(2.0)
     assert [w.test(moved(neck_flexion_deg=12.0), start) for w in tuck.wrong] == [True]  # a nod
     assert not any(w.test(moved(face_z_cm=-2.5, neck_flexion_deg=-1.0), start) for w in tuck.wrong)
     squeeze = EXERCISE["shoulder_squeeze"]

@@ -21,12 +21,6 @@ from ..i18n import N_
 from ..types import LM, Observation
 
 TRUNK_CM = 50.0  # shoulder joint to hip joint of an adult: 0.29 of the stature (Drillis & Contini), 1.72 m
-# The pose model's ear landmark, seen from the side, moves back 0.71 (0.56-0.79) of a chin tuck's true
-# backward move (the rendered exercise clip's 5 tucks, as filmed and mirrored, scaled down and with
-# noise: 20 repetitions); 0.94 of that is the trunk's length (the clip's body: 53 cm between the
-# landmarks, not 50), the rest the landmark's own lag behind the head. One body's figure: stated in
-# docs/accuracy.md with the range errors it gives.
-SIDE_EAR_GAIN = 1.4
 
 
 def features(obs: Observation) -> dict[str, float]:
@@ -47,16 +41,16 @@ def features(obs: Observation) -> dict[str, float]:
     seen = lambda *ids: all(lm.presence[i] > 0.5 for i in ids)  # noqa: E731
     if obs.view == "front" and seen(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER):
         out["shoulder_width_px"] = float(np.linalg.norm(px[LM.LEFT_SHOULDER] - px[LM.RIGHT_SHOULDER]))
+    ears = [px[i] for i in (LM.LEFT_EAR, LM.RIGHT_EAR) if lm.presence[i] > 0.5]
+    eyes = [px[i] for i in (LM.LEFT_EYE, LM.RIGHT_EYE) if lm.presence[i] > 0.5]
     if obs.view == "side" and seen(LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER, LM.LEFT_HIP, LM.RIGHT_HIP, LM.NOSE) and \
-            (seen(LM.LEFT_EAR) or seen(LM.RIGHT_EAR)):
-        ears = [px[i] for i in (LM.LEFT_EAR, LM.RIGHT_EAR) if lm.presence[i] > 0.5]
-        ear = np.mean(ears, axis=0)
+            ears and eyes:
         shoulders = (px[LM.LEFT_SHOULDER] + px[LM.RIGHT_SHOULDER]) / 2
         hips = (px[LM.LEFT_HIP] + px[LM.RIGHT_HIP]) / 2
         trunk = float(np.linalg.norm(shoulders - hips))
-        facing = 1.0 if px[LM.NOSE][0] >= ear[0] else -1.0
-        if trunk > 0:  # the ear ahead of the shoulders, in cm at an adult's trunk length
-            out["ear_forward_cm"] = float((ear[0] - shoulders[0]) * facing / trunk * TRUNK_CM)
+        facing = 1.0 if px[LM.NOSE][0] >= np.mean(ears, axis=0)[0] else -1.0
+        if trunk > 0:  # the eyes ahead of the shoulders, in cm at an adult's trunk length
+            out["eyes_forward_cm"] = float((np.mean(eyes, axis=0)[0] - shoulders[0]) * facing / trunk * TRUNK_CM)
     return out
 
 
@@ -74,8 +68,6 @@ class Measure:
             gives only how far each went): the front face's distance wavers with the head's pitch, while
             the CVA estimate follows a chin tuck's way in, hold and way out (docs/accuracy.md, exercises).
         timing_sign, timing_target: its direction and how far it must move (its own unit).
-        gain: the feature's change times this is the body's movement, where the landmarks follow the
-            movement only in part (the side ear follows a chin tuck at 0.7 of its size).
     """
 
     feature: str
@@ -87,12 +79,10 @@ class Measure:
     timing: str | None = None
     timing_sign: float = 1.0
     timing_target: float = 0.0
-    gain: float = 1.0
 
     def movement(self, now: Mapping[str, float], start: Mapping[str, float]) -> float | None:
         """How far the body has moved in the exercise's direction since the start position."""
-        moved = _moved(self.feature, self.sign, self.percent, now, start)
-        return None if moved is None else moved * self.gain
+        return _moved(self.feature, self.sign, self.percent, now, start)
 
     def timing_movement(self, now: Mapping[str, float], start: Mapping[str, float]) -> float | None:
         """The timing feature's move in the exercise's direction (None without one)."""
@@ -174,8 +164,9 @@ EXERCISES: tuple[Exercise, ...] = (
         against="forward_head",
         measures={"front": Measure("face_z_cm", -1.0, "cm", 1.2, N_("the face moving back"),
                                    timing="cva_deg", timing_sign=1.0, timing_target=2.5),
-                  "side": Measure("ear_forward_cm", -1.0, "cm", 1.2, N_("the ear moving back over the shoulder"),
-                                  gain=SIDE_EAR_GAIN)},
+                  # From the side the eyes, not the ears: the pose model's ear follows a tuck at 0.70 of its
+                  # true move (0.55-0.83), the eyes at 0.89 (0.71-1.10; docs/design/exercise-signals.md).
+                  "side": Measure("eyes_forward_cm", -1.0, "cm", 1.2, N_("the head moving back over the shoulder"))},
         wrong=(NOD,), hold_s=3.0, reps=10),
     Exercise(
         "shoulder_squeeze", N_("shoulder-blade squeeze"),
