@@ -103,6 +103,13 @@ def test_a_kept_program_runs_with_one_command_and_its_sets_reach_the_report(tmp_
     rows = conn.execute("SELECT exercise, reps_asked, attempts, view FROM exercise_sets ORDER BY start").fetchall()
     conn.close()
     assert rows[0][0::3] == ("shoulder_squeeze", "side") and rows[0][1] == 1 and rows[-1][0] == "chin_tuck"
+    # Exercises without any posture session: the report shows them (a person who only does the program).
+    out = tmp_path / "exercises.html"
+    r = run_cli("report", "--person", "anna", "--data-dir", str(data), "--days", "7", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "No posture session was recorded in this span" in page and "<h2>Exercises</h2>" in page
+    assert "shoulder-blade squeeze" in page and "<h2>Sessions</h2>" not in page
     # Without a program, one command says what to do.
     r = run_cli("exercise", "--person", "bob", "--data-dir", str(data), "--source", str(CUT), "--no-window")
     assert r.returncode == 2 and "no program kept for bob" in r.stderr

@@ -285,7 +285,7 @@ def _exercise_section(page: Page, conn: sqlite3.Connection, person: str, since: 
     page.para(_("Days done: the days of the week with a set of the exercise, against the program's sessions a "
                 "week; sets asked: the program's sets times its sessions a week{program}. A repetition counts when it "
                 "went as far as its target and was held long enough without a wrong movement; the range is how "
-                "far it went from the start position (cm of the head's or ear's move back, degrees, or % of the "
+                "far it went from the start position (cm of the head's move back, degrees, or % of the "
                 "shoulder width). Beside it, the week's share of judged time in good posture from the "
                 "monitor.").format(program="" if per_week else _(" (no program with sessions a week is kept)")),
               "note")
@@ -318,6 +318,15 @@ class ReportRequest:
     compare: tuple[int, int] | None = None
 
 
+def _titled(req: ReportRequest, first: float, last: float, now: dt.datetime) -> Page:
+    """A report's page with its title and the span it covers (epoch seconds)."""
+    page = Page(_("Posture report: {person}").format(person=req.person))
+    page.heading(_("Posture report: {person}").format(person=req.person), 1)
+    page.para(_("{span}; made {now} by posture {version}.").format(
+        span=_when(first) + " – " + _when(last), now=now.strftime("%Y-%m-%d %H:%M"), version=__version__))
+    return page
+
+
 def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.datetime | None = None) -> str:
     """The report as HTML; raises HistoryError when there is nothing to report."""
     if req.compare is not None:
@@ -329,14 +338,9 @@ def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.dat
     else:
         sessions = q.find_sessions(conn, req.selection)
         if not sessions:
-            raise HistoryError(_("nothing recorded for {person} in what was asked").format(person=brief_text(req.person)))
+            return _exercises_only(conn, db, req, now or dt.datetime.now())
     facts = [read_facts(conn, s) for s in sessions]
-    now = now or dt.datetime.now()
-    page = Page(_("Posture report: {person}").format(person=req.person))
-    page.heading(_("Posture report: {person}").format(person=req.person), 1)
-    span = (_when(sessions[0].start) + " – " + _when(sessions[-1].end or sessions[-1].start))
-    page.para(_("{span}; made {now} by posture {version}.").format(span=span, now=now.strftime("%Y-%m-%d %H:%M"),
-                                                                  version=__version__))
+    page = _titled(req, sessions[0].start, sessions[-1].end or sessions[-1].start, now or dt.datetime.now())
     page.para(_("The angles are estimates from body landmarks seen by a webcam, not clinical measurements: "
                 "they show how the posture went over time and against the person's own calibrated upright "
                 "posture. Guidance, not a diagnosis. Bands: CVA after Mostafaee et al. 2024 and Lau et al. 2009; "
@@ -364,5 +368,22 @@ def build(conn: sqlite3.Connection, db: Path, req: ReportRequest, *, now: dt.dat
             _timelines(page, live)
     first, last = sessions[0].start_local.date(), dt.datetime.fromtimestamp(sessions[-1].end or sessions[-1].start).date()
     _exercise_section(page, conn, req.person, req.selection.since or first, req.selection.until or last, facts)
+    _stored_section(page, conn, req.person, db)
+    return page.render()
+
+
+def _exercises_only(conn: sqlite3.Connection, db: Path, req: ReportRequest, now: dt.datetime) -> str:
+    """The report of a span with exercise sets but no posture session (someone who does their home
+    exercises without running the monitor); raises HistoryError when there are none either."""
+    from ..storage.exercises import find_sets
+
+    sel = req.selection
+    sets = [] if sel.sessions else find_sets(conn, req.person, sel.since, sel.until)
+    if not sets:
+        raise HistoryError(_("nothing recorded for {person} in what was asked").format(person=brief_text(req.person)))
+    page = _titled(req, sets[0].start, sets[-1].end or sets[-1].start, now)
+    page.para(_("No posture session was recorded in this span, only exercises: run the monitor to see the "
+                "posture beside them."), "note")
+    _exercise_section(page, conn, req.person, sel.since or sets[0].day, sel.until or sets[-1].day, [])
     _stored_section(page, conn, req.person, db)
     return page.render()

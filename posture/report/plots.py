@@ -207,6 +207,7 @@ def exercise_plot(sets: Sequence[Any], weekly_good: Sequence[tuple[dt.date, floa
                         color="#0072B2", label=side or None)
         if mine:
             ax.axhline(mine[-1].target, color="#999999", lw=0.8, ls="--")
+        ax.margins(y=0.2)
         sign = {"deg": "\u00b0", "%": "%", "cm": "cm"}.get(units.get(exercise, ""), "")
         ax.set_ylabel(f"{names[exercise]} ({sign})", fontsize=7)
         ax.tick_params(labelsize=7)
@@ -217,5 +218,9 @@ def exercise_plot(sets: Sequence[Any], weekly_good: Sequence[tuple[dt.date, floa
             twin.set_ylim(0, 100)
             twin.set_ylabel(_("good posture (%)"), fontsize=7, color="#E69F00")
             twin.tick_params(labelsize=7, colors="#E69F00")
+    times = [dt.datetime.fromtimestamp(s.start) for s in sets]
+    if times and max(times) - min(times) < dt.timedelta(days=14):  # a week or two: show two weeks, not years
+        middle = min(times) + (max(times) - min(times)) / 2
+        axes[0].set_xlim(middle - dt.timedelta(days=7), middle + dt.timedelta(days=7))
     fig.autofmt_xdate()
     return _png(fig, _("Range of motion of each exercise over the weeks, with the weekly share of good posture"))
