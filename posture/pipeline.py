@@ -6,6 +6,7 @@ The stages live in the folders of the same names; this is the one place that run
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .pose.people import PersonSelector, PoseModel, UserFollower
 from .pose.view import ViewDetector, detect_view
 from .problems import KINDS
 from .types import Baseline, Event, Frame, HeadPose, Landmarks, Metrics, Observation
+
+if TYPE_CHECKING:
+    from .exercise.catalogue import Exercise
 
 # How far the body's head landmarks (in shoulder widths) may move before the background mode looks at
 # the face again.
@@ -159,19 +163,19 @@ class Pipeline:
         return Observation(frame, lm, metrics, self.last_view, self.monitor.states, tuple(events), raw, bands,
                            self.follower.count, presence, calibrated, dark, seen, awaiting)
 
-    def _offer_exercise(self, reminder: Event) -> Event:
-        """The break reminder with a minute of the exercise against the problem that deviated most so
-        far (its id as the event's metric), where the settings ask for it and one deviated at all."""
-        if not self.settings.breaks.exercise:
-            return reminder
+    def worst_exercise(self) -> Exercise | None:
+        """The exercise against the posture problem that deviated longest so far and that the camera's
+        view can watch (the break reminder's offer, the e key), or None where none deviated."""
         from .exercise.catalogue import exercise_for
 
         worst = sorted(((d.deviating + d.alert, kind) for kind, d in self.monitor.durations().items()), reverse=True)
-        for seconds, kind in worst:
-            exercise = exercise_for(kind, self.last_view) if seconds > 0 else None
-            if exercise is not None:
-                return dataclasses.replace(reminder, metric=exercise.id)
-        return reminder
+        return next((e for seconds, kind in worst if seconds > 0 and (e := exercise_for(kind, self.last_view))), None)
+
+    def _offer_exercise(self, reminder: Event) -> Event:
+        """The break reminder with a minute of :meth:`worst_exercise` (its id as the event's metric),
+        where the settings ask for it and one deviated at all."""
+        exercise = self.worst_exercise() if self.settings.breaks.exercise else None
+        return dataclasses.replace(reminder, metric=exercise.id) if exercise is not None else reminder
 
     def _find_faces(self, frame: Frame, lm: Landmarks) -> list[HeadPose]:
         """The faces in the frame; in the background the last ones found, while the body's head

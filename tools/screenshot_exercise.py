@@ -53,8 +53,7 @@ def main() -> None:
                     window = subprocess.run(["xdotool", "search", "--name", "^posture$"], capture_output=True,
                                             text=True, env=env).stdout.split()
                 time.sleep(HOLDING_AT_S)
-                save_window_and_quit(args.display, args.out, env)
-                proc.wait(timeout=30)
+                save_window_and_quit(args.display, args.out, env, proc)
             finally:
                 if proc.poll() is None:
                     proc.kill()

@@ -44,8 +44,9 @@ def start_xvfb(number: int, size: str) -> subprocess.Popen[bytes]:
                 time.sleep(0.1)
 
 
-def save_window_and_quit(display: int, out: Path, env: dict[str, str]) -> None:
-    """Save the live window (the only thing on an otherwise black screen) as a PNG, then press its q key."""
+def save_window_and_quit(display: int, out: Path, env: dict[str, str], app: subprocess.Popen[bytes]) -> None:
+    """Save the live window (the only thing on an otherwise black screen) as a PNG, then press its q key
+    and wait for the app to end."""
     shot = ImageGrab.grab(xdisplay=f":{display}")
     box = shot.getbbox()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -53,6 +54,7 @@ def save_window_and_quit(display: int, out: Path, env: dict[str, str]) -> None:
     print(f"wrote {out} ({shot.width}x{shot.height} screen)")
     if shutil.which("xdotool"):
         subprocess.run(["xdotool", "search", "--name", "^posture$", "key", "q"], env=env, capture_output=True)
+    app.wait(timeout=30)
 
 
 def main() -> None:
@@ -102,8 +104,7 @@ def main() -> None:
                         break
                 else:
                     sys.exit("error: the demo raised no alert in time")
-                save_window_and_quit(args.display, args.out, env)
-                proc.wait(timeout=30)
+                save_window_and_quit(args.display, args.out, env, proc)
             finally:
                 if proc.poll() is None:
                     proc.kill()

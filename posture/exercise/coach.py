@@ -250,12 +250,17 @@ class Coach(BaseSink):
             raise CoachError(_("the {exercise} needs {what}, which the camera cannot measure here").format(
                 exercise=_(exercise.name), what=_(measure.what)))
         self._start, self._view = start, view
-        self._measure = side_measure(exercise, measure, self.side)
-        plan = self.plan
-        self._counter = counter_for(self._measure, plan)
-        self._current = SetResult(exercise.id, self.side, view, measure.unit, plan.target or measure.target,
-                                  plan.hold_s, plan.reps, started=t)
+        self._begin_set(t)
         self._tell(self._go_cue())
+
+    def _begin_set(self, started: float) -> None:
+        """The counter and the result of the set (or side) now asked, in the view of the start position."""
+        plan = self.plan
+        measure = plan.exercise.measures[self._view or ""]
+        self._measure = side_measure(plan.exercise, measure, self.side)
+        self._counter = counter_for(self._measure, plan)
+        self._current = SetResult(plan.exercise.id, self.side, self._view or "", measure.unit,
+                                  plan.target or measure.target, plan.hold_s, plan.reps, started=started)
 
     def _go_cue(self) -> str:
         plan = self.plan
@@ -312,12 +317,7 @@ class Coach(BaseSink):
             self._start_views.clear()
             self._start_t = None
         else:  # the next set or side: the same start position
-            plan = self.plan
-            measure = plan.exercise.measures[self._view or ""]
-            self._measure = side_measure(plan.exercise, measure, self.side)
-            self._counter = counter_for(self._measure, plan)
-            self._current = SetResult(plan.exercise.id, self.side, self._view or "", measure.unit,
-                                      plan.target or measure.target, plan.hold_s, plan.reps, started=t + REST_S)
+            self._begin_set(t + REST_S)
         self._rest_until = t + REST_S
 
     def close(self, final_events: Sequence[Event] = ()) -> None:

@@ -147,7 +147,7 @@ class Controls:
         """The e key (and the tray's "exercise now"): a set of the person's kept program, else of the
         exercise against the posture problem that deviated most so far (else the chin tuck), guided in
         the window while the monitoring goes on; e again stops it. Its sets go into the history."""
-        from ..exercise.catalogue import EXERCISE, exercise_for
+        from ..exercise.catalogue import EXERCISE
         from ..exercise.coach import Coach, SetPlan
 
         if self.coach is not None:
@@ -156,11 +156,7 @@ class Controls:
             return
         plans = self._kept_program()
         if not plans:
-            pipeline = self.app.pipeline
-            worst = sorted(((d.deviating + d.alert, kind) for kind, d in pipeline.monitor.durations().items()),
-                           reverse=True)
-            found = [e for seconds, kind in worst if seconds > 0 and (e := exercise_for(kind, pipeline.last_view))]
-            exercise = found[0] if found else EXERCISE["chin_tuck"]
+            exercise = self.app.pipeline.worst_exercise() or EXERCISE["chin_tuck"]
             plans = [SetPlan(exercise, exercise.reps, exercise.hold_s)]
         self.coach = Coach(plans, view=None, say=lambda cue, transient=False: self.status(cue),
                            attempt_done=self._exercise_attempt, set_done=self._exercise_set,

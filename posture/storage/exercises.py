@@ -46,10 +46,7 @@ class StoredSet:
 
 def store_set(data_dir: Path, person: str, record: dict[str, Any], start: float, end: float, source: str) -> int:
     """Keep one finished set (``record``: the log's ``set`` record); returns its id."""
-    try:
-        conn = connect(db_path(data_dir))
-    except HistoryError:
-        raise
+    conn = connect(db_path(data_dir))
     try:
         with transaction(conn):
             pid = person_id(conn, person)
